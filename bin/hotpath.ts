@@ -1,0 +1,44 @@
+#!/usr/bin/env -S node --import tsx
+/**
+ * The `hotpath` command.
+ *   hotpath start                 all roles in one process (single node; HOTPATH_ROLE narrows it)
+ *   hotpath ingest|aggregator|query   one role alone (scale-out)
+ */
+import { loadConfig, type Role } from '../lib/config/index.ts';
+import { startHotpath } from './start.ts';
+
+const USAGE = `usage: hotpath <command>
+  start                 run all roles in one process (or HOTPATH_ROLE=ingest,query,...)
+  ingest | aggregator | query   run one role alone`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  if (command === undefined || command === 'help' || command === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'start' || command === 'ingest' || command === 'aggregator' || command === 'query') {
+    const config = loadConfig(process.env, command === 'start' ? {} : { roles: [command as Role] });
+    const running = await startHotpath(config);
+    const stop = async (signal: string) => {
+      running.log.info({ signal }, 'stopping');
+      await running.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+    return -1;
+  }
+  process.stderr.write(`hotpath: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    process.stderr.write(`hotpath: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

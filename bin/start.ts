@@ -1,0 +1,80 @@
+/**
+ * Starts Hotpath's roles in this process: all three by default (single node), or any subset (scale-out). Returns a
+ * handle that tests and the CLI use to stop it cleanly.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Bus } from '../lib/bus/bus.ts';
+import { createBus } from '../lib/bus/index.ts';
+import type { HotpathConfig } from '../lib/config/index.ts';
+import { installErrorHandling } from '../lib/http/errors.ts';
+import { healthRoutes } from '../lib/http/health.ts';
+import { SettingsStore } from '../lib/settings/service-settings.ts';
+import { Store } from '../lib/store/store.ts';
+import { Aggregator } from '../services/aggregator/aggregator.ts';
+import { ingestPlugin } from '../services/ingest/plugin.ts';
+import { queryPlugin } from '../services/query/plugin.ts';
+
+export interface RunningHotpath {
+  /** Base URL of the HTTP server (ingest and/or query). */
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  store: Store;
+  settings: SettingsStore;
+  aggregator?: Aggregator;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function startHotpath(config: HotpathConfig): Promise<RunningHotpath> {
+  const log = pino({ level: config.logLevel, base: { roles: config.roles.join(',') } });
+  const has = (r: string) => config.roles.includes(r as never);
+  // Every role reads ClickHouse: the aggregator writes, the query service reads, gateways read service settings.
+  const store = await Store.open(config);
+  const settings = new SettingsStore(store);
+  await settings.start();
+  const bus: Bus | undefined = has('ingest') || has('aggregator') ? await createBus(config) : undefined;
+
+  let aggregator: Aggregator | undefined;
+  if (has('aggregator') && bus) {
+    aggregator = new Aggregator(store, bus.consumer(), config, log.child({ service: 'aggregator' }));
+    await aggregator.start();
+  }
+
+  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ service: 'http' }) as FastifyBaseLogger, bodyLimit: config.limits.maxBodyBytes, disableRequestLogging: true });
+  installErrorHandling(app);
+  healthRoutes(app, async () => {
+    const r = await store.client.ping();
+    if (!r.success) throw r.error;
+  });
+  const publisher = has('ingest') && bus ? bus.publisher() : undefined;
+  if (publisher) await app.register(async (scope) => ingestPlugin(scope, { config, publisher, settings }));
+  if (has('query')) await app.register(async (scope) => queryPlugin(scope, { config, store, settings }));
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info({ port, dataDir: config.dataDir, roles: config.roles }, 'hotpath started');
+
+  let closed = false;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    app,
+    store,
+    settings,
+    aggregator,
+    log,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await publisher?.close();
+      await aggregator?.stop();
+      await bus?.close();
+      settings.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The single-node bus: an in-memory log per partition inside one process. Nothing is durable until the
+ * consumer commits, so `publish` resolves only when the aggregator has inserted the messages into ClickHouse
+ * and committed their offsets (group commit): a 200 to the client means the data is in the store. A crash
+ * before that loses only messages no client was told were accepted.
+ */
+import { randomUUID } from 'node:crypto';
+import { HotpathError } from '../errors.ts';
+import type { Bus, BusMessage, CommitPoint, Consumer, ConsumerHandlers, DeliveredMessage, Publisher } from './bus.ts';
+import { partitionForKey } from './bus.ts';
+
+interface Pending {
+  offset: number;
+  resolve: () => void;
+}
+
+interface Partition {
+  /** Offset of the next message appended. */
+  next: number;
+  /** Messages appended but not yet handed to the consumer. */
+  queue: DeliveredMessage[];
+  /** Publishers waiting for their offset to be committed, in offset order. */
+  waiting: Pending[];
+  committed: number;
+}
+
+export interface InProcessBusOptions {
+  partitions?: number;
+  /** A publish not committed within this time fails with 503 (the client may retry). */
+  publishTimeoutMs?: number;
+  /** Upper bound on messages held in memory before publishers are refused (back-pressure). */
+  maxQueued?: number;
+}
+
+export class InProcessBus implements Bus {
+  /**
+   * A fresh topic name per process start: offsets restart at 0 with every process, and the aggregator derives
+   * ClickHouse dedup tokens from (topic, partition, offsets) — a per-start topic keeps those tokens unique.
+   */
+  readonly topic = `inproc-${randomUUID()}`;
+  private readonly parts: Partition[];
+  private handlers?: ConsumerHandlers;
+  private draining = false;
+  private closed = false;
+  private queued = 0;
+  private readonly publishTimeoutMs: number;
+  private readonly maxQueued: number;
+  /** Told of consumer failures (logging); the messages stay queued either way. */
+  onError?: (err: unknown) => void;
+
+  constructor(opts: InProcessBusOptions = {}) {
+    const n = opts.partitions ?? 1;
+    this.parts = Array.from({ length: n }, () => ({ next: 0, queue: [], waiting: [], committed: 0 }));
+    this.publishTimeoutMs = opts.publishTimeoutMs ?? 10_000;
+    this.maxQueued = opts.maxQueued ?? 50_000;
+  }
+
+  publisher(): Publisher {
+    return {
+      publish: (messages) => this.publish(messages),
+      close: async () => {},
+    };
+  }
+
+  consumer(): Consumer {
+    return {
+      start: async (handlers) => {
+        if (this.handlers) throw new Error('in-process bus: only one consumer per bus');
+        this.handlers = handlers;
+        this.drain();
+      },
+      commit: async (points) => this.commit(points),
+      stop: async () => {
+        this.handlers = undefined;
+      },
+    };
+  }
+
+  private publish(messages: BusMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new HotpathError('unavailable', 'the bus is shutting down', { retryAfter: 1 }));
+    if (this.queued + messages.length > this.maxQueued) {
+      return Promise.reject(new HotpathError('unavailable', 'the aggregator is behind; retry shortly', { retryAfter: 1 }));
+    }
+    const waits: Promise<void>[] = [];
+    for (const m of messages) {
+      const p = partitionForKey(m.key, this.parts.length);
+      const part = this.parts[p];
+      const offset = part.next++;
+      part.queue.push({ topic: this.topic, partition: p, offset: String(offset), key: m.key, value: m.value });
+      this.queued++;
+      waits.push(new Promise<void>((resolve) => part.waiting.push({ offset, resolve })));
+    }
+    this.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HotpathError('unavailable', `profile not stored within ${this.publishTimeoutMs} ms; retry`, { retryAfter: 1 })),
+        this.publishTimeoutMs,
+      );
+    });
+    return Promise.race([Promise.all(waits).then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Hands queued messages to the consumer, one partition's run at a time, never two deliveries at once. */
+  private drain(): void {
+    if (this.draining || !this.handlers) return;
+    this.draining = true;
+    void (async () => {
+      try {
+        for (;;) {
+          const part = this.parts.find((p) => p.queue.length > 0);
+          if (!part || !this.handlers) break;
+          const batch = part.queue.splice(0, part.queue.length);
+          try {
+            await this.handlers.onMessages(batch);
+          } catch (err) {
+            // The consumer could not take them now: put them back in order and try again shortly.
+            part.queue.unshift(...batch);
+            this.onError?.(err);
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      } finally {
+        this.draining = false;
+        if (this.handlers && this.parts.some((p) => p.queue.length > 0)) setImmediate(() => this.drain());
+      }
+    })();
+  }
+
+  private commit(points: CommitPoint[]): void {
+    for (const pt of points) {
+      if (pt.topic !== this.topic) continue;
+      const part = this.parts[pt.partition];
+      const upTo = Number(pt.offset);
+      if (upTo <= part.committed) continue;
+      this.queued -= upTo - part.committed;
+      part.committed = upTo;
+      while (part.waiting.length > 0 && part.waiting[0].offset < upTo) part.waiting.shift()!.resolve();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.handlers = undefined;
+  }
+}

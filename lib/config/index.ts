@@ -1,0 +1,160 @@
+/**
+ * Hotpath's settings: environment variables (`HOTPATH_*`) over an optional JSON file (`HOTPATH_CONFIG`) over
+ * defaults that work on one machine. Every module reads its settings from the object built here, never from
+ * process.env directly, so tests can start several differently configured instances in one process.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export type Role = 'ingest' | 'aggregator' | 'query';
+export const ALL_ROLES: Role[] = ['ingest', 'aggregator', 'query'];
+
+export interface ClickHouseConfig {
+  /** Empty: embedded chdb under `<dataDir>/clickhouse`. Otherwise an HTTP(S) URL of a ClickHouse server. */
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+  /** Cluster name for ON CLUSTER DDL and Replicated/Distributed tables; empty for a single server. */
+  cluster: string;
+}
+
+export interface KafkaConfig {
+  /** Empty: the in-process bus (single node). */
+  brokers: string[];
+  topic: string;
+  partitions: number;
+  clientId: string;
+  groupId: string;
+  ssl: boolean;
+  sslCaFile: string;
+  saslMechanism: string;
+  saslUsername: string;
+  saslPassword: string;
+}
+
+export interface LimitsConfig {
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  maxSamplesPerProfile: number;
+  maxStackDepth: number;
+  maxLabelNames: number;
+  maxLabelNameLength: number;
+  maxLabelValueLength: number;
+  maxQueryNodes: number;
+}
+
+export interface HotpathConfig {
+  roles: Role[];
+  host: string;
+  port: number;
+  /** Port of the query role when it runs in its own process next to an ingest role on `port`. */
+  queryPort: number;
+  dataDir: string;
+  logLevel: string;
+  /** Samples are summed into buckets of this many seconds in `samples_raw`. */
+  bucketSeconds: number;
+  /** The aggregator flushes a batch when it is this old (ms) ... */
+  flushIntervalMs: number;
+  /** ... or holds this many distinct sample rows. */
+  flushMaxRows: number;
+  /** How long the gateway waits for the bus to make a profile durable before answering 503. */
+  publishTimeoutMs: number;
+  multitenancy: boolean;
+  clickhouse: ClickHouseConfig;
+  kafka: KafkaConfig;
+  limits: LimitsConfig;
+}
+
+export const DEFAULT_LIMITS: LimitsConfig = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024,
+  maxSamplesPerProfile: 200_000,
+  maxStackDepth: 1024,
+  maxLabelNames: 32,
+  maxLabelNameLength: 1024,
+  maxLabelValueLength: 2048,
+  maxQueryNodes: 1_048_576,
+};
+
+type Env = Record<string, string | undefined>;
+
+function num(env: Env, name: string, file: Record<string, unknown>, key: string, def: number): number {
+  const raw = env[name] ?? file[key];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n)) throw new Error(`config: ${name} must be a number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function str(env: Env, name: string, file: Record<string, unknown>, key: string, def: string): string {
+  const raw = env[name] ?? file[key];
+  return raw === undefined ? def : String(raw);
+}
+
+function bool(env: Env, name: string, file: Record<string, unknown>, key: string, def: boolean): boolean {
+  const raw = env[name] ?? file[key];
+  if (raw === undefined || raw === '') return def;
+  return raw === true || raw === 'true' || raw === '1';
+}
+
+function parseRoles(raw: string): Role[] {
+  if (raw === '' || raw === 'all') return [...ALL_ROLES];
+  const roles = raw.split(',').map((r) => r.trim());
+  for (const r of roles) {
+    if (!ALL_ROLES.includes(r as Role)) throw new Error(`config: unknown role ${JSON.stringify(r)} (expected ${ALL_ROLES.join(', ')} or all)`);
+  }
+  return roles as Role[];
+}
+
+/** Builds the configuration from the environment (and `HOTPATH_CONFIG`, a JSON file with the same keys in camelCase). */
+export function loadConfig(env: Env = process.env, overrides: Partial<HotpathConfig> = {}): HotpathConfig {
+  const file: Record<string, unknown> = env.HOTPATH_CONFIG ? JSON.parse(readFileSync(env.HOTPATH_CONFIG, 'utf8')) : {};
+  const lim = (file.limits ?? {}) as Record<string, unknown>;
+  const cfg: HotpathConfig = {
+    roles: parseRoles(str(env, 'HOTPATH_ROLE', file, 'role', env.HOTPATH_MODE ?? 'all')),
+    host: str(env, 'HOTPATH_HOST', file, 'host', '0.0.0.0'),
+    port: num(env, 'HOTPATH_PORT', file, 'port', 4040),
+    queryPort: num(env, 'HOTPATH_QUERY_PORT', file, 'queryPort', 4041),
+    dataDir: resolve(str(env, 'HOTPATH_DATA_DIR', file, 'dataDir', './data')),
+    logLevel: str(env, 'HOTPATH_LOG_LEVEL', file, 'logLevel', 'info'),
+    bucketSeconds: num(env, 'HOTPATH_BUCKET_SECONDS', file, 'bucketSeconds', 10),
+    flushIntervalMs: num(env, 'HOTPATH_FLUSH_INTERVAL_MS', file, 'flushIntervalMs', 1000),
+    flushMaxRows: num(env, 'HOTPATH_FLUSH_MAX_ROWS', file, 'flushMaxRows', 200_000),
+    publishTimeoutMs: num(env, 'HOTPATH_PUBLISH_TIMEOUT_MS', file, 'publishTimeoutMs', 10_000),
+    multitenancy: bool(env, 'HOTPATH_MULTITENANCY', file, 'multitenancy', false),
+    clickhouse: {
+      url: str(env, 'HOTPATH_CLICKHOUSE_URL', file, 'clickhouseUrl', ''),
+      username: str(env, 'HOTPATH_CLICKHOUSE_USER', file, 'clickhouseUser', 'default'),
+      password: str(env, 'HOTPATH_CLICKHOUSE_PASSWORD', file, 'clickhousePassword', ''),
+      database: str(env, 'HOTPATH_CLICKHOUSE_DATABASE', file, 'clickhouseDatabase', 'hotpath'),
+      cluster: str(env, 'HOTPATH_CLICKHOUSE_CLUSTER', file, 'clickhouseCluster', ''),
+    },
+    kafka: {
+      brokers: str(env, 'HOTPATH_KAFKA_BROKERS', file, 'kafkaBrokers', '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      topic: str(env, 'HOTPATH_KAFKA_TOPIC', file, 'kafkaTopic', 'hotpath.profiles'),
+      partitions: num(env, 'HOTPATH_KAFKA_PARTITIONS', file, 'kafkaPartitions', 4),
+      clientId: str(env, 'HOTPATH_KAFKA_CLIENT_ID', file, 'kafkaClientId', 'hotpath'),
+      groupId: str(env, 'HOTPATH_KAFKA_GROUP', file, 'kafkaGroup', 'hotpath-aggregators'),
+      ssl: bool(env, 'HOTPATH_KAFKA_SSL', file, 'kafkaSsl', false),
+      sslCaFile: str(env, 'HOTPATH_KAFKA_SSL_CA_FILE', file, 'kafkaSslCaFile', ''),
+      saslMechanism: str(env, 'HOTPATH_KAFKA_SASL_MECHANISM', file, 'kafkaSaslMechanism', ''),
+      saslUsername: str(env, 'HOTPATH_KAFKA_SASL_USERNAME', file, 'kafkaSaslUsername', ''),
+      saslPassword: str(env, 'HOTPATH_KAFKA_SASL_PASSWORD', file, 'kafkaSaslPassword', ''),
+    },
+    limits: {
+      maxBodyBytes: num(env, 'HOTPATH_LIMIT_BODY_BYTES', lim, 'maxBodyBytes', DEFAULT_LIMITS.maxBodyBytes),
+      maxDecompressedBytes: num(env, 'HOTPATH_LIMIT_DECOMPRESSED_BYTES', lim, 'maxDecompressedBytes', DEFAULT_LIMITS.maxDecompressedBytes),
+      maxSamplesPerProfile: num(env, 'HOTPATH_LIMIT_SAMPLES', lim, 'maxSamplesPerProfile', DEFAULT_LIMITS.maxSamplesPerProfile),
+      maxStackDepth: num(env, 'HOTPATH_LIMIT_STACK_DEPTH', lim, 'maxStackDepth', DEFAULT_LIMITS.maxStackDepth),
+      maxLabelNames: num(env, 'HOTPATH_LIMIT_LABEL_NAMES', lim, 'maxLabelNames', DEFAULT_LIMITS.maxLabelNames),
+      maxLabelNameLength: num(env, 'HOTPATH_LIMIT_LABEL_NAME_LENGTH', lim, 'maxLabelNameLength', DEFAULT_LIMITS.maxLabelNameLength),
+      maxLabelValueLength: num(env, 'HOTPATH_LIMIT_LABEL_VALUE_LENGTH', lim, 'maxLabelValueLength', DEFAULT_LIMITS.maxLabelValueLength),
+      maxQueryNodes: num(env, 'HOTPATH_LIMIT_QUERY_NODES', lim, 'maxQueryNodes', DEFAULT_LIMITS.maxQueryNodes),
+    },
+  };
+  return { ...cfg, ...overrides };
+}

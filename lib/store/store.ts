@@ -1,0 +1,64 @@
+/**
+ * The store: one ClickHouse client (embedded or server), migrated on open, with the few calls the services need.
+ * The aggregator writes through `insertRows`; the query service reads through `select`.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { HotpathConfig } from '../config/index.ts';
+import { createStoreClient } from './client.ts';
+import { migrate } from './migrations.ts';
+
+export type Row = object;
+
+export class Store {
+  readonly client: ClickHouseClient;
+
+  private constructor(client: ClickHouseClient) {
+    this.client = client;
+  }
+
+  /** Opens the store, creating the database and applying pending migrations. */
+  static async open(cfg: HotpathConfig): Promise<Store> {
+    const db = cfg.clickhouse.database;
+    if (!/^\w+$/.test(db)) throw new Error(`config: ClickHouse database name ${JSON.stringify(db)} must be a plain identifier`);
+    const bootstrap = createStoreClient(cfg.clickhouse, cfg.dataDir);
+    const onCluster = cfg.clickhouse.cluster ? ` ON CLUSTER ${cfg.clickhouse.cluster}` : '';
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${onCluster}` });
+    let client = bootstrap;
+    if (cfg.clickhouse.url) {
+      await bootstrap.close();
+      client = createStoreClient(cfg.clickhouse, cfg.dataDir, db);
+    } else {
+      // The embedded engine is one per process: keep the connection and switch database per session.
+      await bootstrap.command({ query: `USE ${db}` });
+    }
+    await migrate(client);
+    return new Store(client);
+  }
+
+  async select<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+    const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
+    return rs.json<T>();
+  }
+
+  async command(query: string, params: Record<string, unknown> = {}): Promise<void> {
+    await this.client.command({ query, query_params: params });
+  }
+
+  /**
+   * Inserts rows into one table. `dedupToken`, when given, makes a repeat of the same insert a no-op (the table's
+   * deduplication window); the aggregator derives it from the bus offsets the rows came from.
+   */
+  async insertRows(table: string, rows: Row[], dedupToken?: string): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table,
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: dedupToken ? { insert_deduplication_token: dedupToken } : {},
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * One aggregator batch: profiles merged by (tenant, profile type, series, bucket, stack) into summed values, plus
+ * the stacks and series first seen in it, and the bus offset range each partition contributed. A batch is pure
+ * data — the writer turns it into ClickHouse rows; the same messages always form the same rows.
+ */
+import type { NormalizedProfile } from '../../lib/profile/model.ts';
+
+export interface SampleRow {
+  tenant: string;
+  profile_type: string;
+  service: string;
+  fingerprint: string;
+  bucket: number;
+  stack_id: string;
+  value: number;
+}
+
+export interface StackRow {
+  tenant: string;
+  stack_id: string;
+  frames: string[];
+  last_seen: number;
+}
+
+export interface SeriesRow {
+  tenant: string;
+  profile_type: string;
+  fingerprint: string;
+  day: string;
+  service: string;
+  labels: Record<string, string>;
+}
+
+export interface DeadLetterRow {
+  topic: string;
+  partition: number;
+  offset: string;
+  reason: string;
+  payload: string;
+}
+
+/** First and last offset of a partition's messages in this batch (inclusive). */
+export interface OffsetRange {
+  topic: string;
+  partition: number;
+  first: bigint;
+  last: bigint;
+}
+
+export class Batch {
+  readonly samples = new Map<string, SampleRow>();
+  /** Rows split off because a sum would leave the exact range of a JS number; ClickHouse sums them on read. */
+  readonly overflow: SampleRow[] = [];
+  readonly stacks = new Map<string, StackRow>();
+  readonly series = new Map<string, SeriesRow>();
+  readonly deadLetters: DeadLetterRow[] = [];
+  readonly ranges = new Map<string, OffsetRange>();
+  readonly createdAt = Date.now();
+  profiles = 0;
+
+  constructor(private readonly bucketSeconds: number) {}
+
+  get rowCount(): number {
+    return this.samples.size + this.overflow.length;
+  }
+
+  get empty(): boolean {
+    return this.ranges.size === 0;
+  }
+
+  /** Records that a message at (topic, partition, offset) is part of this batch, processed or dead-lettered. */
+  track(topic: string, partition: number, offset: string): void {
+    const key = `${topic}\u0000${partition}`;
+    const o = BigInt(offset);
+    const r = this.ranges.get(key);
+    if (!r) this.ranges.set(key, { topic, partition, first: o, last: o });
+    else {
+      if (o < r.first) r.first = o;
+      if (o > r.last) r.last = o;
+    }
+  }
+
+  add(p: NormalizedProfile): void {
+    this.profiles++;
+    const bucket = Math.floor(p.timeMs / 1000 / this.bucketSeconds) * this.bucketSeconds;
+    const service = p.labels.service_name ?? '';
+    const seriesKey = `${p.tenant}\u0000${p.type.id}\u0000${p.fingerprint}`;
+    const day = new Date(bucket * 1000).toISOString().slice(0, 10);
+    const seriesDayKey = `${seriesKey}\u0000${day}`;
+    if (!this.series.has(seriesDayKey)) {
+      this.series.set(seriesDayKey, { tenant: p.tenant, profile_type: p.type.id, fingerprint: p.fingerprint, day, service, labels: p.labels });
+    }
+    const prefix = `${seriesKey}\u0000${bucket}\u0000`;
+    for (const s of p.stacks) {
+      const key = prefix + s.id;
+      const row = this.samples.get(key);
+      if (!row) {
+        this.samples.set(key, { tenant: p.tenant, profile_type: p.type.id, service, fingerprint: p.fingerprint, bucket, stack_id: s.id, value: s.value });
+      } else if (Number.isSafeInteger(row.value + s.value)) {
+        row.value += s.value;
+      } else {
+        this.overflow.push({ ...row });
+        row.value = s.value;
+      }
+      const stackKey = `${p.tenant}\u0000${s.id}`;
+      if (!this.stacks.has(stackKey)) this.stacks.set(stackKey, { tenant: p.tenant, stack_id: s.id, frames: s.frames, last_seen: bucket });
+    }
+  }
+
+  deadLetter(row: DeadLetterRow): void {
+    this.deadLetters.push(row);
+  }
+
+  /**
+   * The batch's identity for ClickHouse deduplication: its offset ranges. Redelivered messages that form the same
+   * ranges produce the same token, so a repeated insert is dropped (exactly-once totals).
+   */
+  token(): string {
+    return [...this.ranges.values()]
+      .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
+      .map((r) => `${r.topic}/${r.partition}/${r.first}-${r.last}`)
+      .join(',');
+  }
+
+  /** Where each partition's consumer may commit after this batch is stored: one past its last offset. */
+  commitPoints(): { topic: string; partition: number; offset: string }[] {
+    return [...this.ranges.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: String(r.last + 1n) }));
+  }
+}

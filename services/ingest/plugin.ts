@@ -1,0 +1,26 @@
+/**
+ * The gateway's HTTP edge: every ingest route, with the body parsing they need. Registered as an encapsulated
+ * fastify plugin so its raw-body parsers do not leak into the query routes.
+ */
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import type { Publisher } from '../../lib/bus/bus.ts';
+import type { HotpathConfig } from '../../lib/config/index.ts';
+import type { SettingsStore } from '../../lib/settings/service-settings.ts';
+import { ingestRoute } from './ingest-route.ts';
+
+export interface IngestDeps {
+  config: HotpathConfig;
+  publisher: Publisher;
+  /** Service settings (budgets, sampling), shared with the query service. */
+  settings: SettingsStore;
+}
+
+export async function ingestPlugin(app: FastifyInstance, deps: IngestDeps): Promise<void> {
+  const limit = deps.config.limits.maxBodyBytes;
+  // Profiles arrive as bytes whatever the Content-Type says (SDKs send octet-stream, text, or nothing).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
+  await app.register(multipart, { limits: { fileSize: limit, files: 8, parts: 16, fieldSize: 1024 * 1024 } });
+  await ingestRoute(app, deps);
+}
