@@ -6,10 +6,12 @@
  */
 import { loadConfig, type Role } from '../lib/config/index.ts';
 import { startHotpath } from './start.ts';
+import { keysCommand } from './keys.ts';
 
 const USAGE = `usage: hotpath <command>
   start                 run all roles in one process (or HOTPATH_ROLE=ingest,query,...)
-  ingest | aggregator | query   run one role alone`;
+  ingest | aggregator | query   run one role alone
+  keys create|list|revoke       manage API keys (hotpath keys --help)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -17,6 +19,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'keys') return keysCommand(argv.slice(1));
   if (command === 'start' || command === 'ingest' || command === 'aggregator' || command === 'query') {
     const config = loadConfig(process.env, command === 'start' ? {} : { roles: [command as Role] });
     const running = await startHotpath(config);

@@ -11,9 +11,14 @@ import { installErrorHandling } from '../lib/http/errors.ts';
 import { healthRoutes } from '../lib/http/health.ts';
 import { SettingsStore } from '../lib/settings/service-settings.ts';
 import { Store } from '../lib/store/store.ts';
+import { Compactor } from '../lib/store/compaction.ts';
 import { Aggregator } from '../services/aggregator/aggregator.ts';
 import { ingestPlugin } from '../services/ingest/plugin.ts';
 import { queryPlugin } from '../services/query/plugin.ts';
+import { Authenticator } from '../lib/tenancy/auth.ts';
+import { KeyStore } from '../lib/tenancy/key-store.ts';
+import { instrumentPublisher, instrumentStore, timeRequests, watchAggregator } from '../lib/telemetry/instrument.ts';
+import { metricsRoute } from '../lib/telemetry/routes.ts';
 
 export interface RunningHotpath {
   /** Base URL of the HTTP server (ingest and/or query). */
@@ -34,13 +39,21 @@ export async function startHotpath(config: HotpathConfig): Promise<RunningHotpat
   const store = await Store.open(config);
   const settings = new SettingsStore(store);
   await settings.start();
+  instrumentStore(store);
+  const keys = new KeyStore(store);
+  await keys.start();
+  const auth = new Authenticator(config.auth, keys);
   const bus: Bus | undefined = has('ingest') || has('aggregator') ? await createBus(config) : undefined;
 
   let aggregator: Aggregator | undefined;
   if (has('aggregator') && bus) {
-    aggregator = new Aggregator(store, bus.consumer(), config, log.child({ service: 'aggregator' }));
+    aggregator = new Aggregator(store, bus.consumer(), config, log.child({ service: 'aggregator' }), settings);
     await aggregator.start();
+    watchAggregator(aggregator.stats);
   }
+  // Downsampling of closed coarse buckets (lib/store/compaction.ts): next to an aggregator, in one process only.
+  const compactor = has('aggregator') && config.tiers.compaction.enabled ? new Compactor(store, config.tiers, log.child({ service: 'compactor' })) : undefined;
+  compactor?.start();
 
   const app: FastifyInstance = Fastify({ loggerInstance: log.child({ service: 'http' }) as FastifyBaseLogger, bodyLimit: config.limits.maxBodyBytes, disableRequestLogging: true });
   installErrorHandling(app);
@@ -48,9 +61,11 @@ export async function startHotpath(config: HotpathConfig): Promise<RunningHotpat
     const r = await store.client.ping();
     if (!r.success) throw r.error;
   });
-  const publisher = has('ingest') && bus ? bus.publisher() : undefined;
-  if (publisher) await app.register(async (scope) => ingestPlugin(scope, { config, publisher, settings }));
-  if (has('query')) await app.register(async (scope) => queryPlugin(scope, { config, store, settings }));
+  metricsRoute(app);
+  timeRequests(app);
+  const publisher = has('ingest') && bus ? instrumentPublisher(bus.publisher()) : undefined;
+  if (publisher) await app.register(async (scope) => ingestPlugin(scope, { config, publisher, settings, auth }));
+  if (has('query')) await app.register(async (scope) => queryPlugin(scope, { config, store, settings, auth, keys }));
 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -72,8 +87,10 @@ export async function startHotpath(config: HotpathConfig): Promise<RunningHotpat
       await app.close();
       await publisher?.close();
       await aggregator?.stop();
+      await compactor?.stop();
       await bus?.close();
       settings.stop();
+      keys.stop();
       await store.close();
     },
   };

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadTiers, type TiersConfig } from './tiers.ts';
 
 export type Role = 'ingest' | 'aggregator' | 'query';
 export const ALL_ROLES: Role[] = ['ingest', 'aggregator', 'query'];
@@ -31,6 +32,12 @@ export interface KafkaConfig {
   saslMechanism: string;
   saslUsername: string;
   saslPassword: string;
+  /** A consumer not heard from for this long is dropped from the group and its partitions reassigned. */
+  sessionTimeoutMs: number;
+  /** Largest bus message the gateway sends; the topic's max.message.bytes and the consumer's maxBytesPerPartition. */
+  maxMessageBytes: number;
+  /** How long the producer gathers publishes into one request (batching). */
+  lingerMs: number;
 }
 
 export interface LimitsConfig {
@@ -42,7 +49,35 @@ export interface LimitsConfig {
   maxLabelNameLength: number;
   maxLabelValueLength: number;
   maxQueryNodes: number;
+  /** Longest query window in seconds; 0 = unlimited. */
+  maxQueryRangeSeconds: number;
+  /** A query running longer than this (ms) is stopped and answered 400. */
+  queryTimeoutMs: number;
+  /** Distinct series a tenant may have sent to one gateway within `activeSeriesWindowSeconds`. */
+  maxActiveSeries: number;
+  activeSeriesWindowSeconds: number;
+  /** Ingest rate per tenant (token bucket; 0 = unlimited). Service budgets come from service settings. */
+  ingestBytesPerSecond: number;
+  ingestProfilesPerSecond: number;
+  /** Bucket size in seconds of rate, for tenant rates and service budgets (never less than one largest request). */
+  ingestBurstSeconds: number;
+  /**
+   * Ingestion window (as Pyroscope's reject-older-than / reject-newer-than): a profile whose time is further in the
+   * past or future is refused rather than stored and silently expired by retention. 0 turns a side off.
+   */
+  rejectOlderThanSeconds: number;
+  rejectNewerThanSeconds: number;
+  /** Label contract: labels a profile must carry (400 missing_label) ... */
+  requiredLabels: string[];
+  /** ... and ones it should carry (counted per service when missing); `a|b` means either. */
+  recommendedLabels: string[];
 }
+
+/** Per-tenant overrides of any limit (config file key `tenantLimits`, or JSON in HOTPATH_TENANT_LIMITS). */
+export type TenantLimits = Record<string, Partial<LimitsConfig>>;
+
+/** Per-tenant overrides of the query limits (config file key `tenantQueryLimits`, or JSON in HOTPATH_TENANT_QUERY_LIMITS). */
+export type TenantQueryLimits = Record<string, Partial<Pick<LimitsConfig, 'maxQueryNodes' | 'maxQueryRangeSeconds' | 'queryTimeoutMs'>>>;
 
 export interface HotpathConfig {
   roles: Role[];
@@ -64,6 +99,12 @@ export interface HotpathConfig {
   clickhouse: ClickHouseConfig;
   kafka: KafkaConfig;
   limits: LimitsConfig;
+  tenantQueryLimits: TenantQueryLimits;
+  /** API keys (`Authorization: Bearer`) required on ingest and query routes; implies multi-tenancy (a key names its tenant). */
+  auth: boolean;
+  tenantLimits: TenantLimits;
+  /** Storage tiers, retention TTLs and downsampling (lib/config/tiers.ts, HOTPATH_TIER_*). */
+  tiers: TiersConfig;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -75,6 +116,17 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   maxLabelNameLength: 1024,
   maxLabelValueLength: 2048,
   maxQueryNodes: 1_048_576,
+  maxQueryRangeSeconds: 0,
+  queryTimeoutMs: 60_000,
+  maxActiveSeries: 100_000,
+  activeSeriesWindowSeconds: 3600,
+  ingestBytesPerSecond: 0,
+  ingestProfilesPerSecond: 0,
+  ingestBurstSeconds: 10,
+  rejectOlderThanSeconds: 3600,
+  rejectNewerThanSeconds: 600,
+  requiredLabels: ['service_name'],
+  recommendedLabels: ['version', 'zone|region', 'pod', 'build_id'],
 };
 
 type Env = Record<string, string | undefined>;
@@ -96,6 +148,16 @@ function bool(env: Env, name: string, file: Record<string, unknown>, key: string
   const raw = env[name] ?? file[key];
   if (raw === undefined || raw === '') return def;
   return raw === true || raw === 'true' || raw === '1';
+}
+
+function list(env: Env, name: string, file: Record<string, unknown>, key: string, def: string[]): string[] {
+  const raw = env[name] ?? file[key];
+  if (raw === undefined) return def;
+  if (Array.isArray(raw)) return raw.map(String);
+  return String(raw)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function parseRoles(raw: string): Role[] {
@@ -122,7 +184,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     flushIntervalMs: num(env, 'HOTPATH_FLUSH_INTERVAL_MS', file, 'flushIntervalMs', 1000),
     flushMaxRows: num(env, 'HOTPATH_FLUSH_MAX_ROWS', file, 'flushMaxRows', 200_000),
     publishTimeoutMs: num(env, 'HOTPATH_PUBLISH_TIMEOUT_MS', file, 'publishTimeoutMs', 10_000),
-    multitenancy: bool(env, 'HOTPATH_MULTITENANCY', file, 'multitenancy', false),
+    // API keys name their tenant, so auth implies multi-tenancy.
+    multitenancy: bool(env, 'HOTPATH_MULTITENANCY', file, 'multitenancy', false) || bool(env, 'HOTPATH_AUTH', file, 'auth', false),
     clickhouse: {
       url: str(env, 'HOTPATH_CLICKHOUSE_URL', file, 'clickhouseUrl', ''),
       username: str(env, 'HOTPATH_CLICKHOUSE_USER', file, 'clickhouseUser', 'default'),
@@ -144,6 +207,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
       saslMechanism: str(env, 'HOTPATH_KAFKA_SASL_MECHANISM', file, 'kafkaSaslMechanism', ''),
       saslUsername: str(env, 'HOTPATH_KAFKA_SASL_USERNAME', file, 'kafkaSaslUsername', ''),
       saslPassword: str(env, 'HOTPATH_KAFKA_SASL_PASSWORD', file, 'kafkaSaslPassword', ''),
+      sessionTimeoutMs: num(env, 'HOTPATH_KAFKA_SESSION_TIMEOUT_MS', file, 'kafkaSessionTimeoutMs', 30_000),
+      maxMessageBytes: num(env, 'HOTPATH_KAFKA_MAX_MESSAGE_BYTES', file, 'kafkaMaxMessageBytes', 16 * 1024 * 1024),
+      lingerMs: num(env, 'HOTPATH_KAFKA_LINGER_MS', file, 'kafkaLingerMs', 5),
     },
     limits: {
       maxBodyBytes: num(env, 'HOTPATH_LIMIT_BODY_BYTES', lim, 'maxBodyBytes', DEFAULT_LIMITS.maxBodyBytes),
@@ -154,7 +220,22 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
       maxLabelNameLength: num(env, 'HOTPATH_LIMIT_LABEL_NAME_LENGTH', lim, 'maxLabelNameLength', DEFAULT_LIMITS.maxLabelNameLength),
       maxLabelValueLength: num(env, 'HOTPATH_LIMIT_LABEL_VALUE_LENGTH', lim, 'maxLabelValueLength', DEFAULT_LIMITS.maxLabelValueLength),
       maxQueryNodes: num(env, 'HOTPATH_LIMIT_QUERY_NODES', lim, 'maxQueryNodes', DEFAULT_LIMITS.maxQueryNodes),
+      maxQueryRangeSeconds: num(env, 'HOTPATH_LIMIT_QUERY_RANGE_SECONDS', lim, 'maxQueryRangeSeconds', DEFAULT_LIMITS.maxQueryRangeSeconds),
+      queryTimeoutMs: num(env, 'HOTPATH_LIMIT_QUERY_TIMEOUT_MS', lim, 'queryTimeoutMs', DEFAULT_LIMITS.queryTimeoutMs),
+      maxActiveSeries: num(env, 'HOTPATH_LIMIT_ACTIVE_SERIES', lim, 'maxActiveSeries', DEFAULT_LIMITS.maxActiveSeries),
+      activeSeriesWindowSeconds: num(env, 'HOTPATH_LIMIT_ACTIVE_SERIES_WINDOW_SECONDS', lim, 'activeSeriesWindowSeconds', DEFAULT_LIMITS.activeSeriesWindowSeconds),
+      ingestBytesPerSecond: num(env, 'HOTPATH_LIMIT_INGEST_BYTES_PER_SECOND', lim, 'ingestBytesPerSecond', DEFAULT_LIMITS.ingestBytesPerSecond),
+      ingestProfilesPerSecond: num(env, 'HOTPATH_LIMIT_INGEST_PROFILES_PER_SECOND', lim, 'ingestProfilesPerSecond', DEFAULT_LIMITS.ingestProfilesPerSecond),
+      ingestBurstSeconds: num(env, 'HOTPATH_LIMIT_INGEST_BURST_SECONDS', lim, 'ingestBurstSeconds', DEFAULT_LIMITS.ingestBurstSeconds),
+      rejectOlderThanSeconds: num(env, 'HOTPATH_LIMIT_REJECT_OLDER_THAN_SECONDS', lim, 'rejectOlderThanSeconds', DEFAULT_LIMITS.rejectOlderThanSeconds),
+      rejectNewerThanSeconds: num(env, 'HOTPATH_LIMIT_REJECT_NEWER_THAN_SECONDS', lim, 'rejectNewerThanSeconds', DEFAULT_LIMITS.rejectNewerThanSeconds),
+      requiredLabels: list(env, 'HOTPATH_LIMIT_REQUIRED_LABELS', lim, 'requiredLabels', DEFAULT_LIMITS.requiredLabels),
+      recommendedLabels: list(env, 'HOTPATH_LIMIT_RECOMMENDED_LABELS', lim, 'recommendedLabels', DEFAULT_LIMITS.recommendedLabels),
     },
+    tenantQueryLimits: (env.HOTPATH_TENANT_QUERY_LIMITS ? JSON.parse(env.HOTPATH_TENANT_QUERY_LIMITS) : file.tenantQueryLimits ?? {}) as TenantQueryLimits,
+    auth: bool(env, 'HOTPATH_AUTH', file, 'auth', false),
+    tenantLimits: (env.HOTPATH_TENANT_LIMITS ? JSON.parse(env.HOTPATH_TENANT_LIMITS) : file.tenantLimits ?? {}) as TenantLimits,
+    tiers: loadTiers((name, key) => env[name] ?? ((file.tiers ?? {}) as Record<string, unknown>)[key], num(env, 'HOTPATH_BUCKET_SECONDS', file, 'bucketSeconds', 10)),
   };
   return { ...cfg, ...overrides };
 }

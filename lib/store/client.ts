@@ -16,6 +16,16 @@ const SESSION_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
 } as const;
 
+/**
+ * More settings against a cluster (lib/store/cluster-ddl.ts): an insert into a Distributed table returns once the
+ * shards have it (the aggregator commits bus offsets only after that), and a subquery over a sharded table inside
+ * a query over another one reads the local shard (samples and series are sharded alike, by fingerprint).
+ */
+const CLUSTER_SESSION_SETTINGS = {
+  distributed_foreground_insert: 1,
+  distributed_product_mode: 'local',
+} as const;
+
 export function createStoreClient(cfg: ClickHouseConfig, dataDir: string, database?: string): ClickHouseClient {
   if (cfg.url) {
     return createClient({
@@ -23,7 +33,7 @@ export function createStoreClient(cfg: ClickHouseConfig, dataDir: string, databa
       username: cfg.username,
       password: cfg.password,
       database: database ?? 'default',
-      clickhouse_settings: SESSION_SETTINGS,
+      clickhouse_settings: cfg.cluster ? { ...SESSION_SETTINGS, ...CLUSTER_SESSION_SETTINGS } : SESSION_SETTINGS,
       request_timeout: 120_000,
     });
   }

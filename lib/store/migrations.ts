@@ -38,22 +38,30 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     }));
 }
 
-/** Rewrites a statement for a cluster: a hook the cluster DDL work extends; identity on a single server. */
-export type StatementRewriter = (statement: string) => string;
+/**
+ * Rewrites a statement for a cluster (lib/store/cluster-ddl.ts): one statement may become several (a replicated
+ * local table and its Distributed table). Identity on a single server.
+ */
+export type StatementRewriter = (statement: string) => string | string[];
+
+/** The table of applied versions, created before any migration. */
+export const SCHEMA_MIGRATIONS_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at DateTime DEFAULT now())
+      ENGINE = ReplacingMergeTree ORDER BY version`;
+
+async function run(client: ClickHouseClient, rewrite: StatementRewriter, statement: string): Promise<void> {
+  for (const query of [rewrite(statement)].flat()) await client.command({ query });
+}
 
 export async function migrate(client: ClickHouseClient, opts: { rewrite?: StatementRewriter; dir?: string } = {}): Promise<number[]> {
   const rewrite = opts.rewrite ?? ((s: string) => s);
-  await client.command({
-    query: rewrite(`CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at DateTime DEFAULT now())
-      ENGINE = ReplacingMergeTree ORDER BY version`),
-  });
+  await run(client, rewrite, SCHEMA_MIGRATIONS_DDL);
   const rs = await client.query({ query: 'SELECT DISTINCT version FROM schema_migrations', format: 'JSONEachRow' });
   const done = new Set((await rs.json<{ version: number | string }>()).map((r) => Number(r.version)));
   const applied: number[] = [];
   for (const m of loadMigrations(opts.dir)) {
     if (done.has(m.version)) continue;
     // Every statement is idempotent (IF NOT EXISTS), so a crash between a statement and the record re-applies safely.
-    for (const statement of m.statements) await client.command({ query: rewrite(statement) });
+    for (const statement of m.statements) await run(client, rewrite, statement);
     await client.insert({ table: 'schema_migrations', values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
     applied.push(m.version);
   }

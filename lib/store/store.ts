@@ -4,16 +4,22 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { HotpathConfig } from '../config/index.ts';
+import type { TiersConfig } from '../config/tiers.ts';
 import { createStoreClient } from './client.ts';
+import { clusterRewriter } from './cluster-ddl.ts';
 import { migrate } from './migrations.ts';
+import { syncTierDdl } from './tiers-ddl.ts';
 
 export type Row = object;
 
 export class Store {
   readonly client: ClickHouseClient;
+  /** The storage tiers this store was opened with (their tables, buckets and TTLs). */
+  readonly tiers: TiersConfig;
 
-  private constructor(client: ClickHouseClient) {
+  private constructor(client: ClickHouseClient, tiers: TiersConfig) {
     this.client = client;
+    this.tiers = tiers;
   }
 
   /** Opens the store, creating the database and applying pending migrations. */
@@ -31,8 +37,10 @@ export class Store {
       // The embedded engine is one per process: keep the connection and switch database per session.
       await bootstrap.command({ query: `USE ${db}` });
     }
-    await migrate(client);
-    return new Store(client);
+    const rewrite = cfg.clickhouse.cluster ? clusterRewriter({ cluster: cfg.clickhouse.cluster, database: db }) : undefined;
+    await migrate(client, { rewrite });
+    await syncTierDdl(client, cfg.tiers, rewrite);
+    return new Store(client, cfg.tiers);
   }
 
   async select<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {

@@ -1,13 +1,21 @@
 /**
- * The aggregator: consumes normalized profiles from the bus, merges them into a batch, writes the batch to
- * ClickHouse when it is big or old enough, and only then commits the bus offsets it covered. A failed write is
- * retried with the same batch (same dedup token) until it succeeds: back-pressure, never loss.
+ * The aggregator: consumes normalized profiles from the bus, merges them into one batch per partition, writes a
+ * batch to ClickHouse when it is big or old enough, and only then commits the bus offsets it covered. A failed
+ * write is retried with the same batch (same dedup token) until it succeeds: back-pressure, never loss.
+ *
+ * Exactly-once through crashes and redelivery: each batch is one partition's contiguous offset range, its range is
+ * recorded before its first insert, and a member that (re)starts consuming a partition cuts its batches at the
+ * recorded ranges, so a repeat insert carries the same dedup token and is dropped (flush-plans.ts has the argument).
  */
 import type { Logger } from 'pino';
 import type { Consumer, DeliveredMessage } from '../../lib/bus/bus.ts';
 import { decodeProfile } from '../../lib/bus/envelope.ts';
+import { DEFAULT_TIER, type SettingsStore } from '../../lib/settings/service-settings.ts';
 import type { Store } from '../../lib/store/store.ts';
 import { Batch } from './batch.ts';
+import { FlushPlans } from './flush-plans.ts';
+import { IngestDedupe } from './ingest-dedupe.ts';
+import { PartitionState } from './partition-state.ts';
 import { BatchWriter } from './writer.ts';
 
 export interface AggregatorOptions {
@@ -24,11 +32,17 @@ export interface AggregatorStats {
 }
 
 export class Aggregator {
-  private batch: Batch;
-  private flushing: Promise<void> | null = null;
+  /** Per partition ("topic\0partition"): open batch, plans ahead, next offset (partition-state.ts). */
+  private readonly parts = new Map<string, PartitionState>();
+  /** Writes run one at a time, in the order batches were closed, so a partition's commits never go backwards. */
+  private writes: Promise<void> = Promise.resolve();
+  /** Settles when the writes started by the last revoke are done; a newly assigned partition waits for it. */
+  private revoked: Promise<void> = Promise.resolve();
+  private readonly plans: FlushPlans;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly writer: BatchWriter;
+  private readonly dedupe: IngestDedupe;
   readonly stats: AggregatorStats = { profiles: 0, flushes: 0, deadLetters: 0, lastFlushMs: 0 };
 
   constructor(
@@ -36,54 +50,136 @@ export class Aggregator {
     private readonly consumer: Consumer,
     private readonly opts: AggregatorOptions,
     private readonly log: Logger,
+    /** Service settings: each sample row carries its service's retention tier at the time it is merged. */
+    private readonly settings?: SettingsStore,
   ) {
-    this.batch = new Batch(opts.bucketSeconds);
+    this.plans = new FlushPlans(store);
     this.writer = new BatchWriter(store);
+    this.dedupe = new IngestDedupe(store);
+  }
+
+  private newBatch(): Batch {
+    return new Batch(this.opts.bucketSeconds, (tenant, service) => this.settings?.get(tenant, service).tier ?? DEFAULT_TIER);
   }
 
   async start(): Promise<void> {
     await this.consumer.start({
       onMessages: (msgs) => this.onMessages(msgs),
-      onRevoke: () => this.flush(),
+      onRevoke: (partitions) => this.revoke(partitions),
     });
     this.timer = setInterval(() => {
-      if (!this.batch.empty && Date.now() - this.batch.createdAt >= this.opts.flushIntervalMs) void this.flush();
+      const now = Date.now();
+      // Planned batches are never cut by age: they end where their recorded plan ends.
+      for (const part of this.parts.values()) {
+        if (!part.plan && !part.batch.empty && now - part.batch.createdAt >= this.opts.flushIntervalMs) void this.close(part).catch(() => {});
+      }
     }, Math.max(10, Math.floor(this.opts.flushIntervalMs / 4)));
   }
 
-  private async onMessages(msgs: DeliveredMessage[]): Promise<void> {
-    for (const m of msgs) {
-      this.batch.track(m.topic, m.partition, m.offset);
+  /**
+   * The state of a partition, creating it (and reading its recorded plans from `from` on) on the first delivery
+   * after assignment. Waits for the writes of the last revoke first, so their plans are among those read.
+   */
+  private async partition(topic: string, partition: number, from: bigint): Promise<PartitionState> {
+    const key = `${topic}\u0000${partition}`;
+    let part = this.parts.get(key);
+    if (part?.plans) return part;
+    await this.revoked;
+    part = this.parts.get(key) ?? new PartitionState(topic, partition, () => this.newBatch());
+    this.parts.set(key, part);
+    if (!part.plans) {
+      const plans = await this.plans.pending(topic, partition, from, (kept, dropped) =>
+        this.log.error({ topic, partition, kept: `${kept.first}-${kept.last}`, dropped: `${dropped.first}-${dropped.last}` }, 'overlapping flush plans (a zombie member wrote during a rebalance)'),
+      );
+      // The open batch (kept over a revoke, see revoke()) already follows its plan.
+      part.plans = part.plan ? plans.filter((p) => p.first > part!.plan!.last || p.first === part!.plan!.first) : plans;
+      if (plans.length > 0) this.log.info({ topic, partition, from: String(from), plans: plans.length }, 're-forming recorded flush plans');
+    }
+    return part;
+  }
+
+  /**
+   * Partitions taken away: unplanned batches are written now (any cut is valid: its plan is recorded before the
+   * insert), and the partition's state is dropped so the next assignment reads the plans again. A planned batch
+   * still waiting for its last offsets is kept: written now it would carry its plan's token with part of its
+   * rows; kept, it completes if the partition comes back, or is re-formed by the new owner.
+   */
+  private revoke(partitions: { topic: string; partition: number }[]): Promise<void> {
+    for (const { topic, partition } of partitions) {
+      const key = `${topic}\u0000${partition}`;
+      const part = this.parts.get(key);
+      if (!part) continue;
+      if (part.plan) {
+        part.plans = undefined;
+        continue;
+      }
+      this.parts.delete(key);
+      if (!part.batch.empty) void this.close(part).catch(() => {});
+    }
+    this.revoked = this.writes.catch(() => {});
+    return this.revoked;
+  }
+
+  private async onMessages(delivered: DeliveredMessage[]): Promise<void> {
+    if (delivered.length === 0) return;
+    const part = await this.partition(delivered[0].topic, delivered[0].partition, BigInt(delivered[0].offset));
+    // Redelivery of offsets this member already holds in a batch (the bus resumed from the committed offset).
+    const msgs = delivered.filter((m) => BigInt(m.offset) >= part.next);
+    // Decode first, then one lookup of the messages' ingest ids (retried client requests), before anything is tracked.
+    const decoded = msgs.map((m) => {
       try {
-        this.batch.add(decodeProfile(m.value).profile);
+        return decodeProfile(m.value);
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    });
+    const dups = await this.dedupe.duplicates(decoded.flatMap((d) => (d instanceof Error || !d.ingestId ? [] : [d.ingestId])));
+    for (const [i, m] of msgs.entries()) {
+      const offset = BigInt(m.offset);
+      if (part.mustCloseBefore(offset)) await this.close(part);
+      part.open(offset);
+      part.batch.track(m.topic, m.partition, m.offset);
+      part.next = offset + 1n;
+      try {
+        const d = decoded[i];
+        if (d instanceof Error) throw d;
+        // A client retry of a request already stored or in a batch is counted once (services/ingest/retry-dedupe.ts).
+        if (d.ingestId && !this.dedupe.claim(d.ingestId, d.profile.tenant, dups, part.batch)) continue;
+        part.batch.add(d.profile);
       } catch (err) {
         // A message we cannot read must not block its partition: keep it, with the reason, and go on.
         const reason = err instanceof Error ? err.message : String(err);
         this.log.warn({ topic: m.topic, partition: m.partition, offset: m.offset, reason }, 'dead-lettering undecodable bus message');
-        this.batch.deadLetter({ topic: m.topic, partition: m.partition, offset: m.offset, reason, payload: Buffer.from(m.value).toString('base64') });
+        part.batch.deadLetter({ topic: m.topic, partition: m.partition, offset: m.offset, reason, payload: Buffer.from(m.value).toString('base64') });
         this.stats.deadLetters++;
       }
+      // A planned batch is written as soon as its recorded range is complete.
+      if (part.complete()) await this.close(part);
     }
     // Back-pressure: a full batch is written before more is taken from the bus.
-    if (this.batch.rowCount >= this.opts.flushMaxRows) await this.flush();
+    if (!part.plan && part.batch.rowCount >= this.opts.flushMaxRows) await this.close(part);
   }
 
-  /** Writes the current batch (if any) and commits its offsets; resolves when that is done. */
+  /** Closes a partition's open batch and queues its write; resolves when it is written and committed. */
+  private close(part: PartitionState): Promise<void> {
+    if (part.batch.empty) return this.writes;
+    const batch = part.take();
+    this.writes = this.writes.catch(() => {}).then(() => this.writeWithRetry(batch));
+    return this.writes;
+  }
+
+  /** Writes every open batch that may be cut now (all but planned ones still waiting) and commits; resolves when done. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.batch.empty ? undefined : this.flush()));
-    if (this.batch.empty) return Promise.resolve();
-    const batch = this.batch;
-    this.batch = new Batch(this.opts.bucketSeconds);
-    this.flushing = this.writeWithRetry(batch).finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
+    for (const part of this.parts.values()) if (!part.plan && !part.batch.empty) void this.close(part).catch(() => {});
+    return this.writes;
   }
 
   private async writeWithRetry(batch: Batch): Promise<void> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
+        // The range first, then the rows: a crash in between leaves a plan, never rows without one.
+        await this.plans.record(batch);
         await this.writer.write(batch);
         await this.consumer.commit(batch.commitPoints());
         break;

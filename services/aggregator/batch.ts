@@ -13,6 +13,8 @@ export interface SampleRow {
   bucket: number;
   stack_id: string;
   value: number;
+  /** The service's retention tier when the row was formed (the tables' TTLs read it). */
+  retention: string;
 }
 
 export interface StackRow {
@@ -29,6 +31,7 @@ export interface SeriesRow {
   day: string;
   service: string;
   labels: Record<string, string>;
+  retention: string;
 }
 
 export interface DeadLetterRow {
@@ -55,10 +58,16 @@ export class Batch {
   readonly series = new Map<string, SeriesRow>();
   readonly deadLetters: DeadLetterRow[] = [];
   readonly ranges = new Map<string, OffsetRange>();
+  /** Ingest ids of the profiles merged here (ingest-dedupe.ts), recorded after the samples. */
+  readonly ingestIds: { tenant: string; ingestId: string }[] = [];
   readonly createdAt = Date.now();
   profiles = 0;
 
-  constructor(private readonly bucketSeconds: number) {}
+  /** `retentionOf` names a service's retention tier (its settings, read from a cache: never waits). */
+  constructor(
+    private readonly bucketSeconds: number,
+    private readonly retentionOf: (tenant: string, service: string) => string,
+  ) {}
 
   get rowCount(): number {
     return this.samples.size + this.overflow.length;
@@ -84,18 +93,20 @@ export class Batch {
     this.profiles++;
     const bucket = Math.floor(p.timeMs / 1000 / this.bucketSeconds) * this.bucketSeconds;
     const service = p.labels.service_name ?? '';
+    const retention = this.retentionOf(p.tenant, service);
     const seriesKey = `${p.tenant}\u0000${p.type.id}\u0000${p.fingerprint}`;
     const day = new Date(bucket * 1000).toISOString().slice(0, 10);
-    const seriesDayKey = `${seriesKey}\u0000${day}`;
+    // Retention is part of the keys, as of the tables': a tier change inside a batch keeps both rows.
+    const seriesDayKey = `${seriesKey}\u0000${day}\u0000${retention}`;
     if (!this.series.has(seriesDayKey)) {
-      this.series.set(seriesDayKey, { tenant: p.tenant, profile_type: p.type.id, fingerprint: p.fingerprint, day, service, labels: p.labels });
+      this.series.set(seriesDayKey, { tenant: p.tenant, profile_type: p.type.id, fingerprint: p.fingerprint, day, service, labels: p.labels, retention });
     }
-    const prefix = `${seriesKey}\u0000${bucket}\u0000`;
+    const prefix = `${seriesKey}\u0000${bucket}\u0000${retention}\u0000`;
     for (const s of p.stacks) {
       const key = prefix + s.id;
       const row = this.samples.get(key);
       if (!row) {
-        this.samples.set(key, { tenant: p.tenant, profile_type: p.type.id, service, fingerprint: p.fingerprint, bucket, stack_id: s.id, value: s.value });
+        this.samples.set(key, { tenant: p.tenant, profile_type: p.type.id, service, fingerprint: p.fingerprint, bucket, stack_id: s.id, value: s.value, retention });
       } else if (Number.isSafeInteger(row.value + s.value)) {
         row.value += s.value;
       } else {

@@ -14,7 +14,10 @@ import { parseIngestTime } from '../../lib/time/parse-time.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
 import { readIngestBody, type IngestBody } from './body.ts';
 import { publishProfiles } from './publish.ts';
+import { ingestRequestId, profileIngestIds, type RecentIngests } from './retry-dedupe.ts';
 import { ingestSeriesLabels } from './series-labels.ts';
+import type { IngestGate } from './gate.ts';
+import { tenantConfig } from './limits/tenant-limits.ts';
 
 export interface IngestQuery {
   name?: string;
@@ -96,7 +99,7 @@ function handlerFor(query: IngestQuery, multipart: boolean): FormatHandler {
   return h;
 }
 
-export async function ingestRoute(app: FastifyInstance, deps: { config: HotpathConfig; publisher: Publisher }): Promise<void> {
+export async function ingestRoute(app: FastifyInstance, deps: { config: HotpathConfig; publisher: Publisher; recent?: RecentIngests; gate: IngestGate }): Promise<void> {
   const handler = async (request: FastifyRequest<{ Querystring: IngestQuery }>, reply: import('fastify').FastifyReply) => {
     const { config } = deps;
     const tenant = tenantFromHeader(request.headers['x-scope-orgid'], config.multitenancy);
@@ -109,8 +112,14 @@ export async function ingestRoute(app: FastifyInstance, deps: { config: HotpathC
     const body = await readIngestBody(request);
     const handle = handlerFor(query, body.multipart);
     const labels = ingestSeriesLabels(appName, nameLabels, query.spyName);
-    const profiles = await handle({ tenant, appName, labels, fromMs, untilMs, query, body, config });
-    await publishProfiles(deps.publisher, profiles);
+    const profiles = await handle({ tenant, appName, labels, fromMs, untilMs, query, body, config: tenantConfig(config, tenant) });
+    // A retry (same tenant, body, name, time range) is counted once: retry-dedupe.ts.
+    const id = ingestRequestId({ tenant, query: query as Record<string, string | undefined>, raw: body.raw, parts: body.parts });
+    // Limits, label contract, rates and budgets (gate.ts); sampling may keep nothing, which is still a 200.
+    const admitted = deps.gate.admitProfiles(request, profiles, profileIngestIds(id, profiles.length));
+    const publish = () => publishProfiles(deps.publisher, admitted.profiles, admitted.ids);
+    if (deps.recent) await deps.recent.run(id, publish);
+    else await publish();
     return reply.status(200).send();
   };
   app.post('/ingest', handler);

@@ -8,12 +8,20 @@ import type { Publisher } from '../../lib/bus/bus.ts';
 import type { HotpathConfig } from '../../lib/config/index.ts';
 import type { SettingsStore } from '../../lib/settings/service-settings.ts';
 import { ingestRoute } from './ingest-route.ts';
+import { registerStackFormats } from './formats/index.ts';
+import { otlpRoutes } from './otlp-route.ts';
+import { pushRoute } from './push-route.ts';
+import { RecentIngests } from './retry-dedupe.ts';
+import type { Authenticator } from '../../lib/tenancy/auth.ts';
+import { IngestGate } from './gate.ts';
 
 export interface IngestDeps {
   config: HotpathConfig;
   publisher: Publisher;
   /** Service settings (budgets, sampling), shared with the query service. */
   settings: SettingsStore;
+  /** API keys (scope `ingest`) when HOTPATH_AUTH is on. */
+  auth?: Authenticator;
 }
 
 export async function ingestPlugin(app: FastifyInstance, deps: IngestDeps): Promise<void> {
@@ -22,5 +30,13 @@ export async function ingestPlugin(app: FastifyInstance, deps: IngestDeps): Prom
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) => done(null, body));
   await app.register(multipart, { limits: { fileSize: limit, files: 8, parts: 16, fieldSize: 1024 * 1024 } });
-  await ingestRoute(app, deps);
+  // One retry window for every protocol (retry-dedupe.ts); the folded/lines/trie/tree formats join /ingest.
+  const recent = new RecentIngests();
+  // Auth, limits, rates, budgets and ingest metrics for every route below (gate.ts).
+  const gate = new IngestGate(deps.config, deps.settings, deps.auth);
+  gate.install(app);
+  registerStackFormats();
+  await ingestRoute(app, { ...deps, recent, gate });
+  await pushRoute(app, { ...deps, recent, gate });
+  await otlpRoutes(app, { ...deps, recent, gate });
 }

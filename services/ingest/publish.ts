@@ -10,7 +10,12 @@ export function busKey(p: NormalizedProfile): string {
   return `${p.tenant}/${p.fingerprint}`;
 }
 
-export async function publishProfiles(publisher: Publisher, profiles: NormalizedProfile[], ingestId?: string): Promise<void> {
+/**
+ * `ingestId`: one id for every profile, or one per profile (retry-dedupe.ts gives profile i of a request the id
+ * `<request>.<i>`, so two profiles of one request never share an id).
+ */
+export async function publishProfiles(publisher: Publisher, profiles: NormalizedProfile[], ingestId?: string | readonly string[]): Promise<void> {
   if (profiles.length === 0) return;
-  await publisher.publish(profiles.map((p) => ({ key: busKey(p), value: encodeProfile(p, { ingestId }) })));
+  const idOf = (i: number) => (typeof ingestId === 'string' || ingestId === undefined ? ingestId : ingestId[i]);
+  await publisher.publish(profiles.map((p, i) => ({ key: busKey(p), value: encodeProfile(p, { ingestId: idOf(i) }) })));
 }

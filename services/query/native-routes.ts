@@ -65,21 +65,24 @@ export async function nativeQueryRoutes(app: FastifyInstance, deps: QueryDeps): 
     return { values: await labelValues(store, scope, name) };
   });
 
-  app.get('/api/v1/top', { schema: { querystring: TopQuery } }, async (request) => {
+  app.get('/api/v1/top', { schema: { querystring: TopQuery } }, async (request, reply) => {
     const q = request.query as Static<typeof TopQuery>;
     const sel = selectionFrom(requestTenant(request, config), requireQuery(q.query), q.from, q.until);
     const merged = await mergeStacks(store, sel, config.bucketSeconds);
+    // Which storage tier served the answer (services/query/tier.ts): raw, 1m or 1h.
+    reply.header('X-Hotpath-Tier', merged.tier.name);
     const rows = topFunctions(merged.stacks, q.sort ?? 'self', q.limit ?? 20);
     const type = parseProfileTypeId(sel.profileTypeId);
     return {
       profileType: sel.profileTypeId,
       unit: type.sampleUnit,
       total: jsonInt(merged.total),
+      tier: merged.tier.name,
       rows: rows.map((r) => ({ function: r.function, self: jsonInt(r.self), total: jsonInt(r.total) })),
     };
   });
 
-  app.get('/api/v1/flamegraph', { schema: { querystring: FlameQuery } }, async (request) => {
+  app.get('/api/v1/flamegraph', { schema: { querystring: FlameQuery } }, async (request, reply) => {
     const q = request.query as Static<typeof FlameQuery>;
     const maxNodes = q.maxNodes ?? 8192;
     if (maxNodes > config.limits.maxQueryNodes) {
@@ -87,11 +90,13 @@ export async function nativeQueryRoutes(app: FastifyInstance, deps: QueryDeps): 
     }
     const sel = selectionFrom(requestTenant(request, config), requireQuery(q.query), q.from, q.until);
     const merged = await mergeStacks(store, sel, config.bucketSeconds);
+    reply.header('X-Hotpath-Tier', merged.tier.name);
     const type = parseProfileTypeId(sel.profileTypeId);
     return {
       profileType: sel.profileTypeId,
       unit: type.sampleUnit,
       total: jsonInt(merged.total),
+      tier: merged.tier.name,
       root: treeJson(flameTree(merged.stacks, maxNodes)),
     };
   });

@@ -1,10 +1,24 @@
 /** The query service's HTTP edge: every query and operate route, reading through the query module. */
 import type { FastifyInstance } from 'fastify';
 import type { SettingsStore } from '../../lib/settings/service-settings.ts';
+import { diffRoutes } from './diff-routes.ts';
+import { exportRoutes } from './export-routes.ts';
 import { nativeQueryRoutes, type QueryDeps } from './native-routes.ts';
+import { renderRoutes } from './render-routes.ts';
+import { seriesRoutes } from './series-routes.ts';
 import { settingsRoutes } from './settings-routes.ts';
+import { queryRouteScope, type Authenticator } from '../../lib/tenancy/auth.ts';
+import type { KeyStore } from '../../lib/tenancy/key-store.ts';
+import { keyRoutes } from './key-routes.ts';
 
-export async function queryPlugin(app: FastifyInstance, deps: QueryDeps & { settings: SettingsStore }): Promise<void> {
+export async function queryPlugin(app: FastifyInstance, deps: QueryDeps & { settings: SettingsStore; auth: Authenticator; keys: KeyStore }): Promise<void> {
+  // API keys (HOTPATH_AUTH): scope `query` for reads, `admin` for keys and settings changes (lib/tenancy/auth.ts).
+  app.addHook('onRequest', deps.auth.hook(queryRouteScope));
+  await keyRoutes(app, deps);
   await nativeQueryRoutes(app, deps);
+  await diffRoutes(app, deps);
+  await seriesRoutes(app, deps);
+  await exportRoutes(app, deps);
+  await renderRoutes(app, deps);
   await settingsRoutes(app, deps);
 }

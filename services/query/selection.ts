@@ -32,7 +32,7 @@ export class Params {
 }
 
 /** The value of a label in the `labels` map, trying each equivalent spelling (`service.name` / `service_name`). */
-function labelExpr(name: string, params: Params): string {
+export function labelExpr(name: string, params: Params): string {
   const names = equivalentLabelNames(name);
   let expr = `labels[{${params.add(names[names.length - 1])}:String}]`;
   for (let i = names.length - 2; i >= 0; i--) {

@@ -35,7 +35,7 @@ export function samplesWhere(sel: Selection, tier: Tier, params: Params): string
 }
 
 export async function mergeStacks(store: Store, sel: Selection, rawBucketSeconds: number): Promise<MergedStacks> {
-  const tier = chooseTier(sel.fromMs, sel.untilMs, rawBucketSeconds);
+  const tier = chooseTier(store.tiers, rawBucketSeconds, sel);
   const params = new Params();
   const where = samplesWhere(sel, tier, params);
   const tenant = params.add(sel.tenant);
