@@ -5,13 +5,16 @@
  *   hotpath ingest|aggregator|query   one role alone (scale-out)
  */
 import { loadConfig, type Role } from '../lib/config/index.ts';
-import { startHotpath } from './start.ts';
 import { keysCommand } from './keys.ts';
+import { runCiCommand, startModule } from './lazy-commands.ts';
 
 const USAGE = `usage: hotpath <command>
   start                 run all roles in one process (or HOTPATH_ROLE=ingest,query,...)
   ingest | aggregator | query   run one role alone
-  keys create|list|revoke       manage API keys (hotpath keys --help)`;
+  keys create|list|revoke       manage API keys (hotpath keys --help)
+  guard --baseline q --comparison q   CI regression gate: exit 0 pass, 1 regression, 2 error (hotpath guard --help)
+  diff --baseline q --comparison q    ranked before/after table (--format table|markdown|json)
+  report <service>                    the service page: costed fix candidates, trend, hot paths`;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -20,8 +23,12 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === 'keys') return keysCommand(argv.slice(1));
+  // guard, diff, report: HTTP clients, loaded without the server's modules (bin/lazy-commands.ts).
+  const ci = await runCiCommand(command, argv.slice(1));
+  if (ci !== undefined) return ci;
   if (command === 'start' || command === 'ingest' || command === 'aggregator' || command === 'query') {
     const config = loadConfig(process.env, command === 'start' ? {} : { roles: [command as Role] });
+    const { startHotpath } = await startModule();
     const running = await startHotpath(config);
     const stop = async (signal: string) => {
       running.log.info({ signal }, 'stopping');

@@ -15,6 +15,7 @@ import { Compactor } from '../lib/store/compaction.ts';
 import { Aggregator } from '../services/aggregator/aggregator.ts';
 import { ingestPlugin } from '../services/ingest/plugin.ts';
 import { queryPlugin } from '../services/query/plugin.ts';
+import { uiRoutes } from '../services/query/ui-routes.ts';
 import { Authenticator } from '../lib/tenancy/auth.ts';
 import { KeyStore } from '../lib/tenancy/key-store.ts';
 import { instrumentPublisher, instrumentStore, timeRequests, watchAggregator } from '../lib/telemetry/instrument.ts';
@@ -65,6 +66,9 @@ export async function startHotpath(config: HotpathConfig): Promise<RunningHotpat
   timeRequests(app);
   const publisher = has('ingest') && bus ? instrumentPublisher(bus.publisher()) : undefined;
   if (publisher) await app.register(async (scope) => ingestPlugin(scope, { config, publisher, settings, auth }));
+  // The web page beside (not inside) the query plugin, whose API-key hook covers its whole scope: the page holds no
+  // data and its /api calls carry the key (services/query/ui-routes.ts).
+  if (has('query')) await app.register(uiRoutes);
   if (has('query')) await app.register(async (scope) => queryPlugin(scope, { config, store, settings, auth, keys }));
 
   await app.listen({ host: config.host, port: config.port });

@@ -19,7 +19,7 @@ import { cpus, tmpdir, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
+import { Profile, Sample } from 'pprof-format';
 import { loadConfig } from '../lib/config/index.ts';
 import { profilesFromPprof } from '../lib/profile/index.ts';
 import { foldTier } from '../lib/store/compaction.ts';
@@ -54,14 +54,16 @@ function rng(seed: number): () => number {
 
 const bases = BASES.map((f) => {
   const b = readFileSync(PROFILES + f);
-  return { file: f, raw: b[0] === 0x1f ? gunzipSync(b) : b };
+  const profile = Profile.decode(b[0] === 0x1f ? gunzipSync(b) : b);
+  return { file: f, profile, samples: profile.sample };
 });
 
 /** A variation of a base profile: ~80 % of its samples, values jittered, stamped at `timeMs`. */
-function variant(raw: Uint8Array, random: () => number, timeMs: number): { gz: Buffer; samples: number } {
-  const p = Profile.decode(raw);
-  p.sample = p.sample.filter(() => random() < 0.8);
-  for (const s of p.sample) s.value = s.value.map((v) => Math.round(Number(v) * (0.5 + random())));
+function variant(base: (typeof bases)[number], random: () => number, timeMs: number): { gz: Buffer; samples: number } {
+  const p = base.profile;
+  p.sample = base.samples
+    .filter(() => random() < 0.8)
+    .map((s) => new Sample({ locationId: s.locationId, label: s.label, value: s.value.map((v) => Math.round(Number(v) * (0.5 + random()))) }));
   p.timeNanos = BigInt(timeMs) * 1_000_000n;
   return { gz: gzipSync(p.encode()), samples: p.sample.length };
 }
@@ -84,7 +86,7 @@ for (let t = startMs; t < endMs; t += interval * 1000) {
   for (let s = 0; s < services; s++) {
     const base = bases[s % bases.length]!;
     for (let pod = 0; pod < pods; pod++) {
-      const v = variant(base.raw, random, t + Math.floor(random() * interval * 1000));
+      const v = variant(base, random, t + Math.floor(random() * interval * 1000));
       gzBytes += v.gz.length;
       samples += v.samples;
       profiles++;

@@ -117,7 +117,7 @@ describe('storage tiers end to end', () => {
 
     const flame = await fetch(`${server.url}/api/v1/flamegraph?query=${query}&from=now-30d&until=now`);
     assert.equal(flame.headers.get('x-hotpath-tier'), '1h');
-    const tree = await flame.json();
+    const tree = (await flame.json()) as { tier: string; total: number; root: { children: { name: string; total: number }[] } };
     assert.equal(tree.tier, '1h');
     assert.equal(tree.total, expectedTotal);
     assert.deepEqual(tree.root.children.map((c: { name: string; total: number }) => [c.name, c.total]).sort(), [

@@ -12,11 +12,11 @@ import { HotpathError } from '../lib/errors.ts';
 import { profilesFromPprof } from '../lib/profile/index.ts';
 import { checkProfile } from '../services/ingest/limits/profile-limits.ts';
 import { MUTATIONS, mutate, prng } from './helpers/mutate-pprof.ts';
-import { decodeOracle, oracleTotals, readProfileFile } from './helpers/pprof-oracle.ts';
+import { decodeOracle, oracleTotals, readRecentProfile } from './helpers/pprof-oracle.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
 const BASES = ['go-cpu-fib.pb.gz', 'go-heap-4-types.pb.gz', 'dotnet-cpu.pb.gz', 'ebpf-otel-offcpu.pb.gz', 'go-cpu-pprof-labels.pprof', 'go-cpu-stripped.pprof'];
-const RAW = BASES.map((f) => decodeOracle(readProfileFile(f)).encode());
+const RAW = BASES.map((f) => decodeOracle(readRecentProfile(f)).encode());
 
 function* cases(n: number, seed: number): Generator<{ seed: number; kind: string; base: string; body: Uint8Array }> {
   for (let i = 0; i < n; i++) {
@@ -55,7 +55,7 @@ describe('gateway fuzz', { timeout: 10 * 60_000 }, () => {
 
   describe('over HTTP', () => {
     let server: TestServer;
-    const clean = readProfileFile('go-cpu-fib.pb.gz');
+    const clean = readRecentProfile('go-cpu-fib.pb.gz');
     const query = `process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name="fuzz-clean"}`;
     const expected = oracleTotals(clean).find((t) => t.type === 'cpu')!.total;
 

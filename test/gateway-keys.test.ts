@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { oracleTotals, readProfileFile } from './helpers/pprof-oracle.ts';
+import { oracleTotals, readRecentProfile } from './helpers/pprof-oracle.ts';
 import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
-const FIB = readProfileFile('go-cpu-fib.pb.gz');
+const FIB = readRecentProfile('go-cpu-fib.pb.gz');
 const FIB_CPU = Number(oracleTotals(FIB).find((t) => t.type === 'cpu')!.total);
 
 function cli(args: string[], env: Record<string, string>): { code: number | null; out: any; err: string } {

@@ -11,13 +11,13 @@ import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { createGzip } from 'node:zlib';
 import { metric, scrape, metricValue } from './helpers/metrics.ts';
-import { oracleTotals, readProfileFile } from './helpers/pprof-oracle.ts';
+import { oracleTotals, readRecentProfile } from './helpers/pprof-oracle.ts';
 import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
-const FIB = readProfileFile('go-cpu-fib.pb.gz');
+const FIB = readRecentProfile('go-cpu-fib.pb.gz');
 const FIB_CPU = Number(oracleTotals(FIB).find((t) => t.type === 'cpu')!.total);
-const DEEP = readProfileFile('go-cpu-deep-stacks.pb.gz');
+const DEEP = readRecentProfile('go-cpu-deep-stacks.pb.gz');
 
 const CONFIG = {
   multitenancy: true,

@@ -171,10 +171,10 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   try {
     await start();
   } catch (err) {
+    // Leave nothing running; keep the data dir (its server.log and kafka.out) for a look.
     await runScript('kill', env, 60_000).catch(() => '');
     live.delete(dataDir);
-    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
-    throw err;
+    throw new Error(`Kafka on 127.0.0.1:${port} did not start (data dir kept: ${dataDir}): ${(err as Error).message}`);
   }
 
   return {

@@ -37,6 +37,9 @@ if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then JAVA="$JAVA_HOME/
 
 die() { echo "kafka.sh: $*" >&2; exit 1; }
 
+# Seconds (one decimal) since the timestamp $1 (from $EPOCHREALTIME).
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
 for v in PORT CONTROLLER_PORT MESSAGE_MAX_BYTES WAIT_TIMEOUT STOP_TIMEOUT; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 done
@@ -178,8 +181,12 @@ EOF
 }
 
 java_opts() {
-  # Kafka's own defaults for the broker JVM (G1, short pauses), with a small heap for test machines.
-  echo "-Xmx$HEAP -Xms128m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35"
+  # Kafka's own defaults for the broker JVM (G1, short pauses), with a small heap for test machines;
+  # HOTPATH_KAFKA_JAVA_OPTS may pick another collector instead.
+  echo "-Xmx$HEAP -Xms128m"
+  if [[ "${HOTPATH_KAFKA_JAVA_OPTS:-}" != *-XX:+Use*GC* ]]; then
+    echo "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35"
+  fi
   echo "-XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true"
   echo "-Dlog4j.configuration=file:$DATA/log4j.properties -Dkafka.logs.dir=$DATA"
   echo "${HOTPATH_KAFKA_JAVA_OPTS:-}"
@@ -250,6 +257,7 @@ format_storage() {
 # ---------------------------------------------------------------------------------------------------------------
 
 cmd_start() {
+  local t0=$EPOCHREALTIME
   command -v "$JAVA" >/dev/null 2>&1 || die "java is not installed (set JAVA_HOME or put java on PATH); Kafka needs Java 11+"
   fetch_jars
   mkdir -p "$DATA"
@@ -271,20 +279,34 @@ cmd_start() {
   cds_discard
   # shellcheck disable=SC2046
   nohup "$JAVA" $(java_opts) $(cds_opts record) -cp "$LIBS/*" kafka.Kafka "$CONFIG" </dev/null >>"$CONSOLE_LOG" 2>&1 9>&- &
-  echo $! >"$PID_FILE"
-  echo "kafka.sh: started (pid $!) on 127.0.0.1:$PORT (controller 127.0.0.1:$CONTROLLER_PORT), data $DATA"
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  echo "$t0" >"$DATA/started.at"
+  # Until the forked shell has exec'd java, the pid does not look like our broker yet: let it get there.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    running_pid >/dev/null && break
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log_tail
+      die "the broker exited at once (pid $pid)"
+    fi
+    sleep 0.05
+  done
+  running_pid >/dev/null || die "pid $pid did not become the Kafka broker within 5s"
+  echo "kafka.sh: started (pid $pid) on 127.0.0.1:$PORT (controller 127.0.0.1:$CONTROLLER_PORT), data $DATA"
   flock -u 9
 }
 
 cmd_wait() {
   local deadline=$((SECONDS + WAIT_TIMEOUT)) pid
-  # 1. The process is up and Kafka says it finished starting; 2. a real client gets through.
+  # 1. The process runs and its client port accepts connections: Kafka binds that listener only once the broker
+  # has caught up with the metadata and is unfenced, at the very end of its start-up. 2. A real client gets through.
   while :; do
     if ! pid="$(running_pid)"; then
       log_tail
       die "the broker on 127.0.0.1:$PORT is not running (data $DATA)"
     fi
-    if grep -q "Kafka Server started" "$SERVER_LOG" 2>/dev/null && port_open "$PORT"; then break; fi
+    if port_open "$PORT"; then break; fi
     if (( SECONDS >= deadline )); then
       log_tail
       die "the broker on 127.0.0.1:$PORT (pid $pid) was not ready within ${WAIT_TIMEOUT}s"
@@ -302,7 +324,9 @@ cmd_wait() {
       die "the broker on 127.0.0.1:$PORT (pid $pid) accepts connections but does not answer clients"
     fi
   fi
-  echo "kafka.sh: ready on 127.0.0.1:$PORT"
+  local since_start=""
+  [[ -f "$DATA/started.at" ]] && since_start=" ($(since "$(cat "$DATA/started.at")")s after start)"
+  echo "kafka.sh: ready on 127.0.0.1:$PORT$since_start"
 }
 
 cmd_status() {
@@ -326,7 +350,7 @@ wait_gone() {
 }
 
 cmd_stop() {
-  local pid
+  local pid t0=$EPOCHREALTIME
   if ! pid="$(running_pid)"; then
     rm -f "$PID_FILE"
     echo "kafka.sh: not running (127.0.0.1:$PORT, data $DATA)"
@@ -342,7 +366,7 @@ cmd_stop() {
     cds_discard
   fi
   rm -f "$PID_FILE"
-  echo "kafka.sh: stopped (pid $pid)"
+  echo "kafka.sh: stopped (pid $pid) in $(since "$t0")s"
 }
 
 cmd_kill() {

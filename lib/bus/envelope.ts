@@ -88,8 +88,11 @@ const TAG_S_VALUE = tag(S_VALUE, WT_VARINT);
 const TAG_M_KEY = tag(M_KEY, WT_LEN);
 const TAG_M_VALUE = tag(M_VALUE, WT_LEN);
 
-/** Throws at load if schemas/hotpath/bus/v1/profile.proto no longer says what this codec writes. */
-function checkLayout(type: protobuf.Type): void {
+/**
+ * Throws if `type` (hotpath.bus.v1.NormalizedProfile as loaded from the .proto) no longer says what this codec
+ * writes. Run at module load, so a .proto edit without a codec edit fails every process at start, not on the bus.
+ */
+export function checkBusLayout(type: protobuf.Type): void {
   const expect = (t: protobuf.Type, name: string, id: number, kind: string, repeated: boolean) => {
     const f = t.fields[name];
     if (!f || f.id !== id || f.type !== kind || f.repeated !== repeated) {
@@ -121,7 +124,7 @@ function checkLayout(type: protobuf.Type): void {
   expect(st, 'frames', S_FRAMES, 'uint32', true);
   expect(st, 'value', S_VALUE, 'sint64', false);
 }
-checkLayout(BusProfile);
+checkBusLayout(BusProfile);
 
 // ---- 64-bit helpers (no BigInt, no Long: hi/lo 32-bit halves) ----
 
@@ -447,7 +450,8 @@ function encode(p: NormalizedProfile, ingestId: string): Uint8Array {
     stackValHi[s] = pHi;
     stackValLo[s] = pLo;
 
-    let body = 9; // id: tag + fixed64
+    // proto3 canonical form: fields holding their default (id 0, value 0, no frames) are not written.
+    let body = stackIdHi[s] !== 0 || stackIdLo[s] !== 0 ? 9 : 0; // id: tag + fixed64
     if (depth > 0) body += 1 + varint32Size(packed) + packed;
     if (value !== 0) body += 1 + varint64Size(pHi, pLo);
     stackPacked[s] = packed;
@@ -503,7 +507,7 @@ function encode(p: NormalizedProfile, ingestId: string): Uint8Array {
     stringFieldSize(tenantLen) +
     1 + varint32Size(typeSize) + typeSize +
     labelsSize +
-    9 + // fingerprint
+    (fpHi !== 0 || fpLo !== 0 ? 9 : 0) +
     (p.timeMs !== 0 ? 1 + varint64Size(timeHi, timeLo) : 0) +
     (p.durationNanos !== 0 ? 1 + varint64Size(durHi, durLo) : 0) +
     namesSize +
@@ -532,8 +536,10 @@ function encode(p: NormalizedProfile, ingestId: string): Uint8Array {
     out.stringField(TAG_M_KEY, key, kl);
     out.stringField(TAG_M_VALUE, p.labels[key]!, vl);
   }
-  out.byte(TAG_FINGERPRINT);
-  out.fixed64(fpHi, fpLo);
+  if (fpHi !== 0 || fpLo !== 0) {
+    out.byte(TAG_FINGERPRINT);
+    out.fixed64(fpHi, fpLo);
+  }
   if (p.timeMs !== 0) {
     out.byte(TAG_TIME_MS);
     out.varint64(timeHi, timeLo);
@@ -547,8 +553,10 @@ function encode(p: NormalizedProfile, ingestId: string): Uint8Array {
   for (let s = 0; s < nStacks; s++) {
     out.byte(TAG_STACK);
     out.varint32(stackBody[s]!);
-    out.byte(TAG_S_ID);
-    out.fixed64(stackIdHi[s]!, stackIdLo[s]!);
+    if (stackIdHi[s] !== 0 || stackIdLo[s] !== 0) {
+      out.byte(TAG_S_ID);
+      out.fixed64(stackIdHi[s]!, stackIdLo[s]!);
+    }
     const depth = stacks[s]!.frames.length;
     if (depth > 0) {
       out.byte(TAG_S_FRAMES_PACKED);
@@ -680,9 +688,11 @@ class In {
         if (this.pos + 8 > this.end) this.fail('truncated fixed64');
         this.pos += 8;
         return;
-      case WT_LEN:
-        this.pos += this.length();
+      case WT_LEN: {
+        const len = this.length();
+        this.pos += len;
         return;
+      }
       case WT_I32:
         if (this.pos + 4 > this.end) this.fail('truncated fixed32');
         this.pos += 4;

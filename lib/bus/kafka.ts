@@ -3,7 +3,7 @@
  * configured partition count and a max.message.bytes that admits the largest message the gateway sends), then
  * hands out publishers (gateways: kafka-producer.ts) and consumers (aggregators: kafka-consumer.ts).
  */
-import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import type { HotpathConfig } from '../config/index.ts';
 import type { Bus, Consumer, Publisher } from './bus.ts';
@@ -33,6 +33,8 @@ export async function ensureTopic(admin: Admin, cfg: HotpathConfig['kafka']): Pr
 
 export class KafkaBus implements Bus {
   private readonly publishers: KafkaPublisher[] = [];
+  /** The gateway's producer, connected before the process reports itself started (see connect()). */
+  private producer?: Producer;
   private readonly consumers: KafkaConsumer[] = [];
 
   private constructor(
@@ -51,19 +53,34 @@ export class KafkaBus implements Bus {
     } finally {
       await admin.disconnect();
     }
-    return new KafkaBus(kafka, config, log);
+    const bus = new KafkaBus(kafka, config, log);
+    if (config.roles.includes('ingest')) {
+      // A gateway connects its producer (and gets its producer id) before it serves: the first publishes would
+      // otherwise spend their timeout on the handshake.
+      bus.producer = bus.newProducer();
+      await bus.producer.connect();
+    }
+    return bus;
   }
 
-  publisher(): Publisher {
-    const producer = this.kafka.producer({
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
-      // A few quick retries inside the gateway's timeout; beyond it the client gets a 503 and retries itself.
-      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
+      // An idempotent producer must not give up on a batch (its sequence numbers would have a gap the broker
+      // refuses afterwards): kafkajs retries until the broker answers, and the gateway's own timeout answers the
+      // client 503 meanwhile. Backoff is capped at 1 s so a returning broker is used at once.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1000 },
     });
-    const connected = producer.connect();
+  }
+
+  publisher(): Publisher {
+    const ready = this.producer;
+    this.producer = undefined;
+    const producer = ready ?? this.newProducer();
+    const connected = ready ? Promise.resolve() : producer.connect();
     const pub = new KafkaPublisher(
       producer,
       { topic: this.config.kafka.topic, timeoutMs: this.config.publishTimeoutMs, lingerMs: this.config.kafka.lingerMs, maxMessageBytes: this.config.kafka.maxMessageBytes },

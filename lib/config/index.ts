@@ -105,6 +105,8 @@ export interface HotpathConfig {
   tenantLimits: TenantLimits;
   /** Storage tiers, retention TTLs and downsampling (lib/config/tiers.ts, HOTPATH_TIER_*). */
   tiers: TiersConfig;
+  /** Cost of one core for an hour, for services without their own `costPerCoreHour` (reports; unset = no cost figures). */
+  costPerCoreHour?: number;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -137,6 +139,13 @@ function num(env: Env, name: string, file: Record<string, unknown>, key: string,
   const n = Number(raw);
   if (!Number.isFinite(n)) throw new Error(`config: ${name} must be a number, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** A number that may be left unset (undefined), e.g. a cost nobody configured. */
+function optionalNum(env: Env, name: string, file: Record<string, unknown>, key: string): number | undefined {
+  const raw = env[name] ?? file[key];
+  if (raw === undefined || raw === '') return undefined;
+  return num(env, name, file, key, 0);
 }
 
 function str(env: Env, name: string, file: Record<string, unknown>, key: string, def: string): string {
@@ -235,6 +244,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     tenantQueryLimits: (env.HOTPATH_TENANT_QUERY_LIMITS ? JSON.parse(env.HOTPATH_TENANT_QUERY_LIMITS) : file.tenantQueryLimits ?? {}) as TenantQueryLimits,
     auth: bool(env, 'HOTPATH_AUTH', file, 'auth', false),
     tenantLimits: (env.HOTPATH_TENANT_LIMITS ? JSON.parse(env.HOTPATH_TENANT_LIMITS) : file.tenantLimits ?? {}) as TenantLimits,
+    costPerCoreHour: optionalNum(env, 'HOTPATH_COST_PER_CORE_HOUR', file, 'costPerCoreHour'),
     tiers: loadTiers((name, key) => env[name] ?? ((file.tiers ?? {}) as Record<string, unknown>)[key], num(env, 'HOTPATH_BUCKET_SECONDS', file, 'bucketSeconds', 10)),
   };
   return { ...cfg, ...overrides };

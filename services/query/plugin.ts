@@ -10,6 +10,8 @@ import { settingsRoutes } from './settings-routes.ts';
 import { queryRouteScope, type Authenticator } from '../../lib/tenancy/auth.ts';
 import type { KeyStore } from '../../lib/tenancy/key-store.ts';
 import { keyRoutes } from './key-routes.ts';
+import { operateRoutes } from './operate-routes.ts';
+import { installGuardrailMetrics } from './guardrail-metrics.ts';
 
 export async function queryPlugin(app: FastifyInstance, deps: QueryDeps & { settings: SettingsStore; auth: Authenticator; keys: KeyStore }): Promise<void> {
   // API keys (HOTPATH_AUTH): scope `query` for reads, `admin` for keys and settings changes (lib/tenancy/auth.ts).
@@ -21,4 +23,6 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps & { sett
   await exportRoutes(app, deps);
   await renderRoutes(app, deps);
   await settingsRoutes(app, deps);
+  await operateRoutes(app, deps);
+  installGuardrailMetrics(deps.store, deps.config, deps.settings);
 }

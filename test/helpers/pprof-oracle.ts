@@ -5,11 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
+import { restampPprof } from './restamp.ts';
 
 export const PROFILES_DIR = new URL('../../../shared/testdata/profiles/', import.meta.url).pathname;
 
 export function readProfileFile(name: string): Buffer {
   return readFileSync(PROFILES_DIR + name);
+}
+
+/**
+ * A test profile moved to "now" (only its time_nanos rewritten, see restamp.ts), so the gateway's ingestion window
+ * accepts it. Default: one minute ago.
+ */
+export function readRecentProfile(name: string, timeMs = Date.now() - 60_000): Buffer {
+  return restampPprof(readProfileFile(name), timeMs);
 }
 
 export function decodeOracle(bytes: Uint8Array): Profile {
