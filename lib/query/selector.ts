@@ -13,6 +13,7 @@
  * reads (service_name vs service.name) is lib/labels/names.ts' rule. Every error is 'invalid_selector' naming
  * the input, the 1-based position (UTF-16 units) and the problem.
  */
+import type { ProfileType } from '../profile/model.ts';
 import { HotpathError } from '../errors.ts';
 import { isValidLabelName } from '../labels/names.ts';
 import { isQuote, QuoteError, readQuoted } from './quoted.ts';
@@ -28,14 +29,8 @@ export interface Matcher {
   value: string;
 }
 
-export interface ProfileType {
-  id: string;
-  name: string;
-  sampleType: string;
-  sampleUnit: string;
-  periodType: string;
-  periodUnit: string;
-}
+/** The parts of a profile type id: the profile model's type (one definition, in lib/profile/model.ts). */
+export type { ProfileType } from '../profile/model.ts';
 
 const PART_NAMES = ['name', 'sample type', 'sample unit', 'period type', 'period unit'] as const;
 /** Not allowed in an id part: what would make `id{…}` ambiguous, and whitespace/control characters. */

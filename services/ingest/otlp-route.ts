@@ -16,7 +16,7 @@ import { HotpathError } from '../../lib/errors.ts';
 import { toHotpathError } from '../../lib/http/errors.ts';
 import { profilesFromOtlp, type OtlpExportRequest } from '../../lib/profile/otlp.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
-import { decodedBody, registerConnectUnary } from './connect-unary.ts';
+import { decodedBody, registerConnectUnary } from '../../lib/http/connect-unary.ts';
 import { decodeOtlpJson, decodeOtlpProto } from './otlp-messages.ts';
 import { publishProfiles } from './publish.ts';
 import type { IngestGate } from './gate.ts';

@@ -14,7 +14,7 @@ import { HotpathError } from '../../lib/errors.ts';
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
 import { profilesFromPprof } from '../../lib/profile/index.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
-import { registerConnectUnary } from './connect-unary.ts';
+import { registerConnectUnary } from '../../lib/http/connect-unary.ts';
 import { decodePushJson, decodePushProto, type PushMessage } from './push-messages.ts';
 import { pushSeriesLabels } from './push-labels.ts';
 import { publishProfiles } from './publish.ts';

@@ -1,7 +1,7 @@
 /**
  * Connect unary methods that answer with a message (querier.v1.QuerierService), for fastify. The protocol pieces
  * shared with the gateway's Push — codecs by Content-Type, gzip request bodies, Connect error bodies and codes —
- * come from services/ingest/connect-unary.ts; this file adds what a query needs on top: a response message in the
+ * come from lib/http/connect-unary.ts; this file adds what a query needs on top: a response message in the
  * request's codec (binary protobuf, or protobuf JSON with int64 as strings), gzip'd when the client accepts it,
  * 405 for other methods, and a scope that takes every body as raw bytes.
  *
@@ -11,7 +11,7 @@
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HotpathError } from '../../lib/errors.ts';
-import { connectCodec, ConnectError, decodedBody, sendConnectError, toConnectError, type Codec } from '../ingest/connect-unary.ts';
+import { connectCodec, ConnectError, decodedBody, sendConnectError, toConnectError, type Codec } from '../../lib/http/connect-unary.ts';
 
 export { ConnectError };
 

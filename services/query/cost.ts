@@ -6,7 +6,7 @@
  * The arithmetic is done in exactly this order everywhere (report, KPIs, metrics), so figures agree to the last
  * bit and a test can recompute them by hand.
  */
-import { parseProfileTypeId } from './labels.ts';
+import { parseProfileTypeId } from '../../lib/query/selector.ts';
 
 export const HOURS_PER_MONTH = 730;
 const NANOS_PER_SECOND = 1e9;

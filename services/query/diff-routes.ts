@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { HotpathError } from '../../lib/errors.ts';
 import { diffTable, diffTree, type DiffNode, type SideValues } from './diff.ts';
 import { jsonInt } from './json-int.ts';
-import { parseProfileTypeId } from './labels.ts';
+import { parseProfileTypeId } from '../../lib/query/selector.ts';
 import type { QueryDeps } from './native-routes.ts';
 import { checkMaxNodes, limitedSelection } from './query-limits.ts';
 import { requestTenant, requireQuery, selectionFrom } from './request.ts';

@@ -1,7 +1,7 @@
 /** `GET /api/v1/export/pprof` (api.md): the merged selection as a gzip'd pprof file, same totals as /top. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { parseProfileTypeId } from './labels.ts';
+import { parseProfileTypeId } from '../../lib/query/selector.ts';
 import type { QueryDeps } from './native-routes.ts';
 import { encodeProfileGzip, mergedProfile } from './pprof-export.ts';
 import { limitedSelection } from './query-limits.ts';

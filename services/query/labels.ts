@@ -50,7 +50,9 @@ export async function labelValues(store: Store, scope: LabelScope, name: string)
   return rows.map((r) => r.value);
 }
 
-export function parseProfileTypeId(id: string): ProfileType {
+
+/** Stored ids were built by the profile model: split, not validated again, so a listing never fails on one. */
+function storedProfileType(id: string): ProfileType {
   const [name = '', sampleType = '', sampleUnit = '', periodType = '', periodUnit = ''] = id.split(':');
   return { id, name, sampleType, sampleUnit, periodType, periodUnit };
 }
@@ -61,5 +63,5 @@ export async function profileTypes(store: Store, scope: LabelScope): Promise<Pro
     `SELECT DISTINCT profile_type FROM series WHERE ${scopeWhere(scope, params)} ORDER BY profile_type`,
     params.values,
   );
-  return rows.map((r) => parseProfileTypeId(r.profile_type));
+  return rows.map((r) => storedProfileType(r.profile_type));
 }

@@ -20,7 +20,7 @@ import { cores, isCpuType, monthlyCost, SAVINGS_ASSUMPTION, HOURS_PER_MONTH } fr
 import { diffTable, share, type DiffRow } from './diff.ts';
 import { labelSets, newestBuckets } from './fleet.ts';
 import { freshnessSeconds, labelCoverage, type LabelCoverage } from './kpis.ts';
-import { parseProfileTypeId } from './labels.ts';
+import { parseProfileTypeId } from '../../lib/query/selector.ts';
 import type { RolloutStore } from './rollout-store.ts';
 import { serviceSelection } from './service-selection.ts';
 import { mergeStacks } from './stacks.ts';

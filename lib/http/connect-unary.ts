@@ -9,8 +9,8 @@
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HotpathError, type ErrorCode } from '../../lib/errors.ts';
-import { toHotpathError } from '../../lib/http/errors.ts';
+import { HotpathError, type ErrorCode } from '../errors.ts';
+import { toHotpathError } from './errors.ts';
 
 const gunzip = promisify(gunzipCb);
 
