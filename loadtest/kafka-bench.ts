@@ -49,7 +49,8 @@ const env = {
   HOTPATH_KAFKA_GROUP: GROUP,
   HOTPATH_KAFKA_PARTITIONS: '4',
   HOTPATH_FLUSH_INTERVAL_MS: '1000',
-  HOTPATH_LOG_LEVEL: 'warn',
+  // The bench file carries its recording time; the gateway's ingestion window is not what is measured here.
+  HOTPATH_LIMIT_REJECT_OLDER_THAN_SECONDS: '0',
 };
 const query = await startServer({ args: ['query'], env });
 const [gateway, aggregator] = await Promise.all([startServer({ args: ['ingest'], env }), startServer({ args: ['aggregator'], env })]);
@@ -64,11 +65,13 @@ const post = (service: string) => {
 
 async function visibleTotal(service: string): Promise<number> {
   const q = encodeURIComponent(`process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name="${service}"}`);
-  const res = await fetch(`${query.url}/api/v1/top?query=${q}&from=now-1h&until=now&limit=1`);
+  const res = await fetch(`${query.url}/api/v1/top?query=${q}&from=1&until=now&limit=1`);
   return res.status === 200 ? Number(((await res.json()) as { total: number }).total) : -1;
 }
 
 let ok = 0;
+/** Probes not visible with their exact total within 30 s (reported, never averaged in). */
+let notVisible = 0;
 let failed = 0;
 const lags: number[] = [];
 const freshness: number[] = [];
@@ -98,8 +101,10 @@ const prober = (async () => {
     if (res.status !== 200) continue;
     const acked = performance.now();
     const want = Number(cpuWant.total);
-    while ((await visibleTotal(service)) !== want && performance.now() - acked < 30_000) await sleep(25);
-    freshness.push(performance.now() - acked);
+    let seen = false;
+    while (!(seen = (await visibleTotal(service)) === want) && performance.now() - acked < 30_000) await sleep(25);
+    if (seen) freshness.push(performance.now() - acked);
+    else notVisible++;
     await sleep(1000);
   }
 })();
@@ -120,6 +125,7 @@ const row = {
   freshnessP50: pct(freshness, 50).toFixed(0),
   freshnessP95: pct(freshness, 95).toFixed(0),
   probes: freshness.length,
+  notVisible,
   lagMax: Math.max(0, ...lags),
   lagMean: mean.toFixed(1),
 };
@@ -137,11 +143,13 @@ if (!args['no-write']) {
 Machine: ${machine}. Command: \`node --import tsx loadtest/kafka-bench.ts --seconds ${seconds} --concurrency ${concurrency} --file ${args.file}\`.
 One \`hotpath ingest\`, one \`hotpath aggregator\`, one \`hotpath query\` (separate processes), a single-node Kafka 3.9
 broker (deploy/kafka, 4 partitions), the store served by the test fixture (embedded engine over HTTP, one query at a
-time — a real ClickHouse server is faster), all on this one machine. Flush interval 1 s.
+time: the store is likely the bottleneck here; no ClickHouse server was measured), all on this one machine, which
+was shared with other test runs (load average ~8 during the run). Flush interval 1 s. Freshness has few probes
+(one per second, each waited out): treat it as indicative.
 
-| profiles/s (200) | non-200 | freshness p50 (ms, ack → visible in /top) | freshness p95 (ms) | probes | consumer lag max / mean (messages) |
+| profiles/s (200) | non-200 | freshness p50 (ms, ack → visible in /top) | freshness p95 (ms) | probes seen / not seen in 30 s | consumer lag max / mean (messages) |
 |---|---|---|---|---|---|
-| ${row.profilesPerSecond} | ${row.failed} | ${row.freshnessP50} | ${row.freshnessP95} | ${row.probes} | ${row.lagMax} / ${row.lagMean} |
+| ${row.profilesPerSecond} | ${row.failed} | ${row.freshnessP50} | ${row.freshnessP95} | ${row.probes} / ${row.notVisible} | ${row.lagMax} / ${row.lagMean} |
 `,
   );
 }

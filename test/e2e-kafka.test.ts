@@ -146,6 +146,15 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
     query = await startServer({ args: ['query'], env });
     gateways.push(...(await Promise.all([startServer({ args: ['ingest'], env }), startServer({ args: ['ingest'], env })])));
     aggregators.push(...(await Promise.all([startAggregator(), startAggregator()])));
+    // Ready means ready to acknowledge: a fresh broker elects the new topic's leaders and hands out producer ids
+    // first. Each gateway gets one 200 (a service no assertion selects) before the measured posts.
+    for (const g of gateways) {
+      const deadline = Date.now() + 60_000;
+      while ((await post(g, 'warmup', 'tiny-two-stacks.pb.gz')).status !== 200) {
+        assert.ok(Date.now() < deadline, 'gateway acknowledged nothing within 60 s of a fresh broker');
+        await sleep(500);
+      }
+    }
   });
 
   after(async () => {

@@ -113,7 +113,8 @@ describe('query API end to end', () => {
 
   before(async () => {
     server = await startServer({
-      env: { HOTPATH_TENANT_QUERY_LIMITS: JSON.stringify({ anonymous: { maxQueryRangeSeconds: 10 * 86400, maxQueryNodes: 100_000 } }) },
+      // The baseline lies two hours back: widen the ingestion window (default 1 h) to cover it.
+      env: { HOTPATH_LIMIT_REJECT_OLDER_THAN_SECONDS: String(3 * 3600), HOTPATH_TENANT_QUERY_LIMITS: JSON.stringify({ anonymous: { maxQueryRangeSeconds: 10 * 86400, maxQueryNodes: 100_000 } }) },
     });
     await ingest(server, 'zone=a', BASE, T1);
     await ingest(server, 'zone=a', CHANGED, T2);

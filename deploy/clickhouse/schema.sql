@@ -190,6 +190,30 @@ ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/hotpath/aggregator
 ORDER BY (topic, partition, first)
 TTL toDateTime(recorded) + INTERVAL 7 DAY;
 
+CREATE TABLE IF NOT EXISTS rollout_stages ON CLUSTER hotpath (
+    tenant               LowCardinality(String),
+    service              String,
+    stage                LowCardinality(String),
+    frozen               UInt8,
+    frozen_reason        String,
+    sample_one_in_before Nullable(UInt32),
+    updated_at           DateTime64(3)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/hotpath/rollout_stages', '{replica}', updated_at)
+ORDER BY (tenant, service);
+
+CREATE TABLE IF NOT EXISTS fix_candidates ON CLUSTER hotpath (
+    tenant       LowCardinality(String),
+    service      String,
+    profile_type LowCardinality(String),
+    version      String,
+    function     String,
+    self_share   Float64,
+    reported_at  DateTime64(3)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/hotpath/fix_candidates', '{replica}', reported_at)
+ORDER BY (tenant, service, profile_type, version, function);
+
 ALTER TABLE samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, fingerprint, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, value, inserted_at FROM samples_raw_local;
 
 ALTER TABLE samples_1h_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, fingerprint, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, value, inserted_at FROM samples_raw_local;

@@ -2,6 +2,7 @@
  * The store: one ClickHouse client (embedded or server), migrated on open, with the few calls the services need.
  * The aggregator writes through `insertRows`; the query service reads through `select`.
  */
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { HotpathConfig } from '../config/index.ts';
 import type { TiersConfig } from '../config/tiers.ts';
@@ -11,6 +12,19 @@ import { migrate } from './migrations.ts';
 import { syncTierDdl } from './tiers-ddl.ts';
 
 export type Row = object;
+
+/**
+ * Rows already formatted as text (e.g. TabSeparated) for `columns` of a table: for the large inserts, where one
+ * object per row and its JSON encoding cost more than the insert itself. `length` is the row count.
+ */
+export class FormattedRows {
+  constructor(
+    readonly format: 'TabSeparated',
+    readonly columns: readonly string[],
+    readonly body: string,
+    readonly length: number,
+  ) {}
+}
 
 export class Store {
   readonly client: ClickHouseClient;
@@ -56,8 +70,18 @@ export class Store {
    * Inserts rows into one table. `dedupToken`, when given, makes a repeat of the same insert a no-op (the table's
    * deduplication window); the aggregator derives it from the bus offsets the rows came from.
    */
-  async insertRows(table: string, rows: Row[], dedupToken?: string): Promise<void> {
+  async insertRows(table: string, rows: Row[] | FormattedRows, dedupToken?: string): Promise<void> {
     if (rows.length === 0) return;
+    if (rows instanceof FormattedRows) {
+      await this.client.insert({
+        table,
+        columns: [...rows.columns] as [string, ...string[]],
+        values: Readable.from([rows.body], { objectMode: false }),
+        format: rows.format,
+        clickhouse_settings: dedupToken ? { insert_deduplication_token: dedupToken } : {},
+      });
+      return;
+    }
     await this.client.insert({
       table,
       values: rows,

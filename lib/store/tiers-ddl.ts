@@ -10,7 +10,7 @@ import { DEFAULT_TIER, type TierName } from '../settings/service-settings.ts';
 import type { StatementRewriter } from './migrations.ts';
 
 /**
- * How often the aggregator rewrites a stack or a series row that is still in use (lib/store → writer.ts), and so
+ * How often the aggregator rewrites a stack or a series row that is still in use (services/aggregator/writer.ts), and so
  * the slack the TTLs of stacks and series add: a row in use is at most this much older than its last use.
  */
 export const REFERENCE_REFRESH_SECONDS = 86400;

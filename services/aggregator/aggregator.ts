@@ -22,6 +22,8 @@ export interface AggregatorOptions {
   bucketSeconds: number;
   flushIntervalMs: number;
   flushMaxRows: number;
+  /** No brokers: the in-process bus, whose publishers wait for our commit (group commit; see `eager`). */
+  kafka?: { brokers: readonly string[] };
 }
 
 export interface AggregatorStats {
@@ -43,6 +45,13 @@ export class Aggregator {
   private stopped = false;
   private readonly writer: BatchWriter;
   private readonly dedupe: IngestDedupe;
+  /**
+   * Group commit (in-process bus): every publisher waits for our commit, so waiting for a batch to age only adds
+   * latency. A batch is closed as soon as no write is running; while one runs, deliveries gather into the next
+   * batch, so batches grow with load. With Kafka the bus has already acknowledged, and batches close by age or size.
+   */
+  private readonly eager: boolean;
+  private writing = 0;
   readonly stats: AggregatorStats = { profiles: 0, flushes: 0, deadLetters: 0, lastFlushMs: 0 };
 
   constructor(
@@ -56,6 +65,7 @@ export class Aggregator {
     this.plans = new FlushPlans(store);
     this.writer = new BatchWriter(store);
     this.dedupe = new IngestDedupe(store);
+    this.eager = opts.kafka !== undefined && opts.kafka.brokers.length === 0;
   }
 
   private newBatch(): Batch {
@@ -125,27 +135,18 @@ export class Aggregator {
     const part = await this.partition(delivered[0].topic, delivered[0].partition, BigInt(delivered[0].offset));
     // Redelivery of offsets this member already holds in a batch (the bus resumed from the committed offset).
     const msgs = delivered.filter((m) => BigInt(m.offset) >= part.next);
-    // Decode first, then one lookup of the messages' ingest ids (retried client requests), before anything is tracked.
-    const decoded = msgs.map((m) => {
-      try {
-        return decodeProfile(m.value);
-      } catch (err) {
-        return err instanceof Error ? err : new Error(String(err));
-      }
-    });
-    const dups = await this.dedupe.duplicates(decoded.flatMap((d) => (d instanceof Error || !d.ingestId ? [] : [d.ingestId])));
-    for (const [i, m] of msgs.entries()) {
+    for (const m of msgs) {
       const offset = BigInt(m.offset);
       if (part.mustCloseBefore(offset)) await this.close(part);
       part.open(offset);
       part.batch.track(m.topic, m.partition, m.offset);
       part.next = offset + 1n;
       try {
-        const d = decoded[i];
-        if (d instanceof Error) throw d;
-        // A client retry of a request already stored or in a batch is counted once (services/ingest/retry-dedupe.ts).
-        if (d.ingestId && !this.dedupe.claim(d.ingestId, d.profile.tenant, dups, part.batch)) continue;
-        part.batch.add(d.profile);
+        const d = decodeProfile(m.value);
+        // A client retry of a request already stored or in a batch is counted once (services/ingest/retry-dedupe.ts):
+        // memory decides now; the store is asked once per batch, before its first write (settle()).
+        if (d.ingestId) this.dedupe.claim(d.ingestId, d.profile, part.batch);
+        else part.batch.add(d.profile);
       } catch (err) {
         // A message we cannot read must not block its partition: keep it, with the reason, and go on.
         const reason = err instanceof Error ? err.message : String(err);
@@ -158,13 +159,23 @@ export class Aggregator {
     }
     // Back-pressure: a full batch is written before more is taken from the bus.
     if (!part.plan && part.batch.rowCount >= this.opts.flushMaxRows) await this.close(part);
+    else if (this.eager && this.writing === 0 && !part.plan && !part.batch.empty) void this.close(part).catch(() => {});
   }
 
   /** Closes a partition's open batch and queues its write; resolves when it is written and committed. */
   private close(part: PartitionState): Promise<void> {
     if (part.batch.empty) return this.writes;
     const batch = part.take();
-    this.writes = this.writes.catch(() => {}).then(() => this.writeWithRetry(batch));
+    this.writing++;
+    this.writes = this.writes
+      .catch(() => {})
+      .then(() => this.writeWithRetry(batch))
+      .finally(() => {
+        // Group commit: what gathered while this write ran goes next, at once.
+        if (--this.writing === 0 && this.eager && !this.stopped) {
+          for (const p of this.parts.values()) if (!p.plan && !p.batch.empty) void this.close(p).catch(() => {});
+        }
+      });
     return this.writes;
   }
 
@@ -178,8 +189,13 @@ export class Aggregator {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        // The range first, then the rows: a crash in between leaves a plan, never rows without one.
-        await this.plans.record(batch);
+        // Once per batch, before its first write: drop held profiles whose ingest id the store already has. A retry
+        // of this loop reuses the settled batch, so its own ids (recorded at the end of a failed attempt) never count.
+        if (!batch.settled) batch.settle(await this.dedupe.stored(batch.held.map((h) => h.ingestId)));
+        // The range first, then the rows: a crash in between leaves a plan, never rows without one. Not on the
+        // in-process bus: its topic is new with every process start (in-process.ts), so no one ever re-forms its
+        // batches from recorded plans, and the insert (the dearest of a small batch's, measured: BENCHMARKS.md) is waste.
+        if (!this.eager) await this.plans.record(batch);
         await this.writer.write(batch);
         await this.consumer.commit(batch.commitPoints());
         break;

@@ -59,7 +59,17 @@ export class Batch {
   readonly deadLetters: DeadLetterRow[] = [];
   readonly ranges = new Map<string, OffsetRange>();
   /** Ingest ids of the profiles merged here (ingest-dedupe.ts), recorded after the samples. */
-  readonly ingestIds: { tenant: string; ingestId: string }[] = [];
+  ingestIds: { tenant: string; ingestId: string }[] = [];
+  /**
+   * Profiles with an ingest id, held unmerged until the store has said which of their ids it already holds: one
+   * lookup per batch, before its first write (IngestDedupe.stored, Aggregator.settle), not one per bus delivery.
+   */
+  readonly held: { profile: NormalizedProfile; ingestId: string }[] = [];
+  private heldRows = 0;
+  /** False while held profiles wait for the batch's ingest-id lookup. */
+  get settled(): boolean {
+    return this.held.length === 0;
+  }
   readonly createdAt = Date.now();
   profiles = 0;
 
@@ -69,8 +79,9 @@ export class Batch {
     private readonly retentionOf: (tenant: string, service: string) => string,
   ) {}
 
+  /** Rows so far; a held profile counts one row per stack (an upper bound: merging only shrinks it). */
   get rowCount(): number {
-    return this.samples.size + this.overflow.length;
+    return this.samples.size + this.overflow.length + this.heldRows;
   }
 
   get empty(): boolean {
@@ -116,6 +127,21 @@ export class Batch {
       const stackKey = `${p.tenant}\u0000${s.id}`;
       if (!this.stacks.has(stackKey)) this.stacks.set(stackKey, { tenant: p.tenant, stack_id: s.id, frames: s.frames, last_seen: bucket });
     }
+  }
+
+  /** Takes a profile whose ingest id is new to memory; it is merged by `settle` (or dropped, if stored already). */
+  hold(profile: NormalizedProfile, ingestId: string): void {
+    this.held.push({ profile, ingestId });
+    this.heldRows += profile.stacks.length;
+    this.ingestIds.push({ tenant: profile.tenant, ingestId });
+  }
+
+  /** Merges the held profiles, except those whose ingest id the store already holds (a client retry, counted once). */
+  settle(stored: ReadonlySet<string>): void {
+    for (const h of this.held) if (!stored.has(h.ingestId)) this.add(h.profile);
+    if (stored.size > 0) this.ingestIds = this.ingestIds.filter((e) => !stored.has(e.ingestId));
+    this.held.length = 0;
+    this.heldRows = 0;
   }
 
   deadLetter(row: DeadLetterRow): void {

@@ -1,8 +1,9 @@
 /**
  * The aggregator's half of retry dedupe (the argument is in services/ingest/retry-dedupe.ts): a profile whose
  * ingest id is already in this aggregator's current or in-flight batch, or in the `ingest_ids` table, is dropped
- * before it is merged. Ids of a batch are recorded by the writer after its samples, under the batch's token.
+ * before it is merged. Memory decides at delivery; the table is asked once per batch, before its first write. Ids of a batch are recorded by the writer after its samples, under the batch's token.
  */
+import type { NormalizedProfile } from '../../lib/profile/model.ts';
 import type { Store } from '../../lib/store/store.ts';
 import { DEDUPE_WINDOW_MS } from '../ingest/retry-dedupe.ts';
 
@@ -23,32 +24,30 @@ export class IngestDedupe {
   ) {}
 
   /**
-   * Of `ids` (one delivery's), which were stored within the window or are taken in memory. One lookup per delivery,
-   * for the ids memory does not settle; repeats inside the delivery are caught by `claim`.
+   * Of `ids` (the held profiles of one batch, see Batch.hold), those stored within the window — by an earlier run
+   * of this process, or by another aggregator that had the partition before. One lookup per batch, before its
+   * first write; memory already settled the ids taken by this process (`claim`).
    */
-  async duplicates(ids: string[]): Promise<Set<string>> {
-    const now = Date.now();
-    const dup = new Set<string>();
-    const ask = [...new Set(ids.filter((id) => (this.known.get(id) ?? 0) <= now))];
-    for (const id of ids) if ((this.known.get(id) ?? 0) > now) dup.add(id);
-    if (ask.length > 0) {
-      const rows = await this.store.select<{ ingest_id: string }>(
-        'SELECT DISTINCT ingest_id FROM ingest_ids WHERE ingest_id IN {ids:Array(String)} AND expires_at > now()',
-        { ids: ask },
-      );
-      for (const r of rows) dup.add(r.ingest_id);
-    }
-    return dup;
+  async stored(ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    if (ids.length === 0) return found;
+    const rows = await this.store.select<{ ingest_id: string }>(
+      'SELECT DISTINCT ingest_id FROM ingest_ids WHERE ingest_id IN {ids:Array(String)} AND expires_at > now()',
+      { ids: [...new Set(ids)] },
+    );
+    for (const r of rows) found.add(r.ingest_id);
+    return found;
   }
 
   /**
-   * Decides one message of a delivery: false when its id is a duplicate (in `dups` from `duplicates()`, or taken
-   * earlier — in this delivery or a batch not yet written); else takes the id for `batch` and returns true.
+   * Decides one message at delivery, from memory alone: false when its id was taken earlier (in this delivery, a
+   * batch not yet written, or one written within the window); else takes the id and holds the profile in `batch`
+   * until the batch's lookup of stored ids (`stored`).
    */
-  claim(id: string, tenant: string, dups: Set<string>, batch: { ingestIds: { tenant: string; ingestId: string }[] }): boolean {
-    if (dups.has(id) || (this.known.get(id) ?? 0) > Date.now()) return false;
+  claim(id: string, profile: NormalizedProfile, batch: { hold(p: NormalizedProfile, id: string): void }): boolean {
+    if ((this.known.get(id) ?? 0) > Date.now()) return false;
     this.take(id);
-    batch.ingestIds.push({ tenant, ingestId: id });
+    batch.hold(profile, id);
     return true;
   }
 

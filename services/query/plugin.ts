@@ -4,7 +4,9 @@ import type { SettingsStore } from '../../lib/settings/service-settings.ts';
 import { diffRoutes } from './diff-routes.ts';
 import { exportRoutes } from './export-routes.ts';
 import { nativeQueryRoutes, type QueryDeps } from './native-routes.ts';
+import { querierRoutes } from './querier-routes.ts';
 import { renderRoutes } from './render-routes.ts';
+import { root as protoRoot } from '../../schemas/index.ts';
 import { seriesRoutes } from './series-routes.ts';
 import { settingsRoutes } from './settings-routes.ts';
 import { queryRouteScope, type Authenticator } from '../../lib/tenancy/auth.ts';
@@ -22,6 +24,8 @@ export async function queryPlugin(app: FastifyInstance, deps: QueryDeps & { sett
   await seriesRoutes(app, deps);
   await exportRoutes(app, deps);
   await renderRoutes(app, deps);
+  // Grafana's Pyroscope datasource: querier.v1.QuerierService over Connect (proto and JSON).
+  await querierRoutes(app, deps, protoRoot);
   await settingsRoutes(app, deps);
   await operateRoutes(app, deps);
   installGuardrailMetrics(deps.store, deps.config, deps.settings);

@@ -125,6 +125,7 @@ export async function serveClickHouse(dataPath: string, port = 0): Promise<{ por
   return {
     port: typeof address === 'object' && address ? address.port : port,
     close: async () => {
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       session.close();
     },
@@ -141,7 +142,8 @@ export interface ClickHouseFixture {
 
 /** Starts the fixture in its own process (chdb: one data path per process) and resolves with its URL. */
 export async function startClickHouseFixture(dataPath: string): Promise<ClickHouseFixture> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), dataPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin stays open as a lifeline: when this process dies, the fixture sees end-of-input and exits too.
+  const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), dataPath], { stdio: ['pipe', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ClickHouse fixture did not start in 60 s:\n${logs.join('')}`)), 60_000);
@@ -188,5 +190,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const served = await serveClickHouse(dataPath);
   process.stdout.write(`listening ${served.port}\n`);
-  process.once('SIGTERM', () => void served.close().then(() => process.exit(0)));
+  const exit = () => void served.close().finally(() => process.exit(0));
+  process.once('SIGTERM', exit);
+  process.stdin.on('end', exit);
+  process.stdin.resume();
 }
