@@ -38,7 +38,7 @@ const { values: a } = parseArgs({
     period: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '40' },
     'max-profiles': { type: 'string', default: '400000' },
-    'max-inflight': { type: 'string', default: '64' },
+    'max-inflight': { type: 'string', default: '512' },
     'pod-classes': { type: 'string', default: '4' },
     generations: { type: 'string', default: '3' },
     protocol: { type: 'string', default: 'ingest' },
