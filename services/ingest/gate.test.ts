@@ -23,7 +23,7 @@ function profile(tenant: string, labels: Record<string, string>, stacks = 1): No
     type: { id: 'p:s:u:p:u', name: 'p', sampleType: 's', sampleUnit: 'u', periodType: 'p', periodUnit: 'u' },
     labels: { __name__: 'p', ...labels },
     fingerprint: JSON.stringify(labels),
-    timeMs: 0,
+    timeMs: Date.now(),
     durationNanos: 0,
     stacks: Array.from({ length: stacks }, (_, i) => ({ id: String(i), frames: ['f'], value: 1 })),
   };
