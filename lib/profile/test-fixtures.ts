@@ -6,8 +6,7 @@
  *   repeated fields, dangling ids, out-of-range values).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
+import { decodeOracle as oracleDecode } from '../../test/helpers/pprof-oracle.ts';
 
 export const PROFILES_DIR = new URL('../../../shared/testdata/profiles/', import.meta.url).pathname;
 
@@ -56,35 +55,8 @@ export function sourcesTable(): Map<string, SourcesRow> {
   return rows;
 }
 
-export function oracleDecode(bytes: Uint8Array): Profile {
-  const raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
-  return Profile.decode(raw);
-}
-
-export interface OracleType {
-  type: string;
-  unit: string;
-  /** Signed int64 sum of the type's sample values. */
-  total: bigint;
-  /** Whether any sample has a non-zero value of this type. */
-  anyNonZero: boolean;
-}
-
-/** Per sample type totals, read by pprof-format (which hands int64 back unsigned: reinterpret as signed). */
-export function oracleTotals(bytes: Uint8Array): OracleType[] {
-  const p = oracleDecode(bytes);
-  const strings = p.stringTable.strings;
-  return p.sampleType.map((st, i) => {
-    let total = 0n;
-    let anyNonZero = false;
-    for (const s of p.sample) {
-      const v = BigInt.asIntN(64, BigInt(s.value[i] ?? 0));
-      total += v;
-      if (v !== 0n) anyNonZero = true;
-    }
-    return { type: strings[Number(st.type)] ?? '', unit: strings[Number(st.unit)] ?? '', total, anyNonZero };
-  });
-}
+// The independent pprof-format oracle is the one every test uses (test/helpers/pprof-oracle.ts).
+export { decodeOracle as oracleDecode, oracleTotals, type OracleType } from '../../test/helpers/pprof-oracle.ts';
 
 /**
  * Independent stacks of a fully symbolized profile, straight from pprof-format: frames root first (sample locations

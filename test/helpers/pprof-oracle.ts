@@ -29,7 +29,10 @@ export function decodeOracle(bytes: Uint8Array): Profile {
 export interface OracleType {
   type: string;
   unit: string;
+  /** Signed int64 sum of the type's sample values. */
   total: bigint;
+  /** Whether any sample has a non-zero value of this type. */
+  anyNonZero: boolean;
   /** Self value per leaf function name (symbolized leaves only), to check the top function. */
   leafSelf: Map<string, bigint>;
 }
@@ -44,10 +47,12 @@ export function oracleTotals(bytes: Uint8Array): OracleType[] {
   const fns = new Map(p.function.map((f) => [Number(f.id), f]));
   return p.sampleType.map((st, i) => {
     let total = 0n;
+    let anyNonZero = false;
     const leafSelf = new Map<string, bigint>();
     for (const s of p.sample) {
       const v = BigInt.asIntN(64, BigInt(s.value[i] ?? 0));
       total += v;
+      if (v !== 0n) anyNonZero = true;
       const leafLoc = locs.get(Number(s.locationId[0]));
       const line = leafLoc?.line[0];
       const fn = line ? fns.get(Number(line.functionId)) : undefined;
@@ -56,6 +61,6 @@ export function oracleTotals(bytes: Uint8Array): OracleType[] {
         leafSelf.set(name, (leafSelf.get(name) ?? 0n) + v);
       }
     }
-    return { type: str(p, st.type), unit: str(p, st.unit), total, leafSelf };
+    return { type: str(p, st.type), unit: str(p, st.unit), total, anyNonZero, leafSelf };
   });
 }
