@@ -108,7 +108,7 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
   }
 
   /** Waits until every expected total is served (aggregation is asynchronous), then asserts exact equality. */
-  async function assertTotals(want: Map<string, bigint>, selector: string, what: string): Promise<void> {
+  async function assertTotals(want: Map<string, bigint>, selector: string, what: string, posts?: { service: string; file: string }[]): Promise<void> {
     const read = async () => {
       await refreshIds();
       const got = new Map<string, bigint>();
@@ -124,7 +124,20 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
     // Settled: a late duplicate would show up now.
     await sleep(1500);
     got = await read();
-    for (const [k, v] of want) assert.equal(got.get(k), v, `${what}: ${k} total in /api/v1/top`);
+    const wrong = [...want].filter(([k, v]) => got.get(k) !== v);
+    // A mismatch names the services whose totals are off (whole repeats, partial rows, or missing), not just the sum.
+    const detail = wrong.length > 0 && posts ? await perServiceMismatches(posts, wrong[0][0]) : '';
+    for (const [k, v] of want) assert.equal(got.get(k), v, `${what}: ${k} total in /api/v1/top${detail}`);
+  }
+
+  async function perServiceMismatches(posts: { service: string; file: string }[], typeUnit: string): Promise<string> {
+    const lines: string[] = [];
+    for (const service of [...new Set(posts.map((p) => p.service))]) {
+      const want = expectedTotals(posts.filter((p) => p.service === service)).get(typeUnit) ?? 0n;
+      const got = await topTotal(typeUnit, `service_name="${service}"`);
+      if (got !== want) lines.push(`${service}: ${got} (expected ${want})`);
+    }
+    return `; services off: ${lines.join(', ') || 'none'}`;
   }
 
   before(async () => {
@@ -173,7 +186,7 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
     const posts = FILES.flatMap((file, i) => [0, 1].map((round) => ({ service: `once-${round}-${i}`, file })));
     const results = await pool(16, posts.map((p, i) => () => post(gateways[i % 2], p.service, p.file)));
     assert.deepEqual(results.filter((r) => r.status !== 200), [], 'every post answered 200');
-    await assertTotals(expectedTotals(posts), 'service_name=~"once-.*"', 'concurrent posts');
+    await assertTotals(expectedTotals(posts), 'service_name=~"once-.*"', 'concurrent posts', posts);
   });
 
   it('sends a poison message to the dead-letter table and keeps every partition flowing', async () => {
@@ -226,7 +239,7 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
     }
     const results = await load;
     assert.deepEqual(results.filter((r) => r.status !== 200), [], 'gateways answer 200 while aggregators crash (Kafka holds the data)');
-    await assertTotals(expectedTotals(posts), 'service_name=~"crash-.*"', `after ${kills} kills`);
+    await assertTotals(expectedTotals(posts), 'service_name=~"crash-.*"', `after ${kills} kills`, posts);
     const reformed = allAggregators.flatMap((a) => a.logs).filter((l) => l.includes('re-forming recorded flush plans'));
     assert.ok(reformed.length > 0, 'a replacement re-formed the flush plans of a killed aggregator');
   });
@@ -267,7 +280,7 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
     assert.deepEqual(results.filter((r) => r.status !== 200 && r.status !== 503), [], 'only 200 or 503');
     assert.ok(results.filter((r) => r.phase === 'back' && r.status === 200).length >= 12, 'posts succeed again after the restart');
     const ok = results.filter((r) => r.status === 200);
-    await assertTotals(expectedTotals(ok), `service_name=~"down-(${ok.map((r) => r.service.slice(5)).join('|')})"`, 'profiles answered 200');
+    await assertTotals(expectedTotals(ok), `service_name=~"down-(${ok.map((r) => r.service.slice(5)).join('|')})"`, 'profiles answered 200', ok);
     // A 503 promises nothing: such a profile is stored at most once.
     for (const r of results.filter((x) => x.status === 503)) {
       for (const [k, v] of expectedTotals([r])) {

@@ -4,8 +4,10 @@
  * write is retried with the same batch (same dedup token) until it succeeds: back-pressure, never loss.
  *
  * Exactly-once through crashes and redelivery: each batch is one partition's contiguous offset range, its range is
- * recorded before its first insert, and a member that (re)starts consuming a partition cuts its batches at the
- * recorded ranges, so a repeat insert carries the same dedup token and is dropped (flush-plans.ts has the argument).
+ * recorded as soon as the batch is cut (before its first insert), and a member that (re)starts consuming a
+ * partition cuts its batches at the recorded ranges, so a repeat insert carries the same dedup token and is
+ * dropped (flush-plans.ts has the argument). Offset commits run beside the writes (offset-commits.ts): a commit the
+ * broker cannot take holds back neither the plans nor the inserts of the batches behind it.
  */
 import type { Logger } from 'pino';
 import type { Consumer, DeliveredMessage } from '../../lib/bus/bus.ts';
@@ -15,6 +17,7 @@ import type { Store } from '../../lib/store/store.ts';
 import { Batch } from './batch.ts';
 import { FlushPlans } from './flush-plans.ts';
 import { IngestDedupe } from './ingest-dedupe.ts';
+import { OffsetCommits } from './offset-commits.ts';
 import { PartitionState } from './partition-state.ts';
 import { BatchWriter } from './writer.ts';
 
@@ -45,6 +48,7 @@ export class Aggregator {
   private stopped = false;
   private readonly writer: BatchWriter;
   private readonly dedupe: IngestDedupe;
+  private readonly commits: OffsetCommits;
   /**
    * Group commit (in-process bus): every publisher waits for our commit, so waiting for a batch to age only adds
    * latency. A batch is closed as soon as no write is running; while one runs, deliveries gather into the next
@@ -65,6 +69,7 @@ export class Aggregator {
     this.plans = new FlushPlans(store);
     this.writer = new BatchWriter(store);
     this.dedupe = new IngestDedupe(store);
+    this.commits = new OffsetCommits(consumer, log);
     this.eager = opts.kafka !== undefined && opts.kafka.brokers.length === 0;
   }
 
@@ -115,6 +120,7 @@ export class Aggregator {
    * rows; kept, it completes if the partition comes back, or is re-formed by the new owner.
    */
   private revoke(partitions: { topic: string; partition: number }[]): Promise<void> {
+    this.commits.forget(partitions);
     for (const { topic, partition } of partitions) {
       const key = `${topic}\u0000${partition}`;
       const part = this.parts.get(key);
@@ -162,13 +168,23 @@ export class Aggregator {
     else if (this.eager && this.writing === 0 && !part.plan && !part.batch.empty) void this.close(part).catch(() => {});
   }
 
-  /** Closes a partition's open batch and queues its write; resolves when it is written and committed. */
+  /**
+   * Closes a partition's open batch, records its plan at once and queues its write; resolves when it is written
+   * and its commit tried. The plan is not queued behind earlier writes: from the moment a batch is cut, a member
+   * taking the partition over (after a revoke, or a crash of this one) must find its range, whatever holds up the
+   * writes before it — or both would insert the same messages under different tokens. Not on the in-process bus:
+   * its topic is new with every process start (in-process.ts), so no one ever re-forms its batches from recorded
+   * plans, and the insert (the dearest of a small batch's, measured: BENCHMARKS.md) would be waste.
+   */
   private close(part: PartitionState): Promise<void> {
     if (part.batch.empty) return this.writes;
     const batch = part.take();
+    const planned = this.eager ? undefined : this.recordPlan(batch);
+    planned?.catch(() => {});
     this.writing++;
     this.writes = this.writes
       .catch(() => {})
+      .then(() => planned)
       .then(() => this.writeWithRetry(batch))
       .finally(() => {
         // Group commit: what gathered while this write ran goes next, at once.
@@ -185,6 +201,20 @@ export class Aggregator {
     return this.writes;
   }
 
+  /** Records a batch's range, retrying until it is stored: its rows are never inserted before (a crash in between leaves a plan, never rows without one). */
+  private async recordPlan(batch: Batch): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.plans.record(batch);
+      } catch (err) {
+        if (this.stopped) throw err;
+        const delay = Math.min(5000, 100 * 2 ** attempt);
+        this.log.error({ err, attempt, delay }, 'recording a flush plan failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
   private async writeWithRetry(batch: Batch): Promise<void> {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -192,12 +222,7 @@ export class Aggregator {
         // Once per batch, before its first write: drop held profiles whose ingest id the store already has. A retry
         // of this loop reuses the settled batch, so its own ids (recorded at the end of a failed attempt) never count.
         if (!batch.settled) batch.settle(await this.dedupe.stored(batch.held.map((h) => h.ingestId)));
-        // The range first, then the rows: a crash in between leaves a plan, never rows without one. Not on the
-        // in-process bus: its topic is new with every process start (in-process.ts), so no one ever re-forms its
-        // batches from recorded plans, and the insert (the dearest of a small batch's, measured: BENCHMARKS.md) is waste.
-        if (!this.eager) await this.plans.record(batch);
         await this.writer.write(batch);
-        await this.consumer.commit(batch.commitPoints());
         break;
       } catch (err) {
         if (this.stopped) throw err;
@@ -206,6 +231,8 @@ export class Aggregator {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+    // Stored: the commit is tried now; if the bus refuses it, it is retried beside the writes, never in their way.
+    await this.commits.commit(batch.commitPoints());
     this.stats.profiles += batch.profiles;
     this.stats.flushes++;
     this.stats.lastFlushMs = Date.now() - started;
@@ -214,6 +241,7 @@ export class Aggregator {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.flush().catch(() => {});
+    await this.commits.stop();
     this.stopped = true;
     await this.consumer.stop();
   }
