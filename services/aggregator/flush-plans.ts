@@ -5,8 +5,11 @@
  * 1. Every batch holds messages of ONE partition, a contiguous offset range [first, last]; all its inserts carry
  *    insert_deduplication_token derived from (topic, partition, first, last) (Batch.token) on tables with a
  *    deduplication window, so inserting the same range twice stores it once.
- * 2. Before the first insert of a batch, its range is recorded here (`record`). Offsets are committed only after
- *    every insert of the batch succeeded, and always at `last + 1` — a plan boundary.
+ * 2. The moment a batch is cut, its range is recorded here (`record`), before its first insert and without waiting
+ *    for the writes queued ahead of it. Offsets are committed only after every insert of the batch succeeded, and
+ *    always at `last + 1` — a plan boundary. A commit the broker refuses is retried beside the writes
+ *    (offset-commits.ts), so it delays neither later plans nor later inserts; the committed offset may lag, but it
+ *    is always some plan's boundary.
  * 3. Whoever consumes the partition next (this process after a rebalance, another after kill -9) starts at the
  *    committed offset C, which is the `first` of the oldest plan not known to be committed. It reads the plans
  *    with last >= C (`pending`) and cuts its batches at exactly those ranges (PartitionState), completing a
@@ -17,9 +20,14 @@
  * 4. The plan is recorded before the insert, so there is no moment at which rows exist in ClickHouse whose range
  *    the next consumer would not know. A plan recorded without any insert is harmless: re-forming it just inserts.
  *
- * What this does not cover (documented limit, as for ClickHouse's Kafka Connect sink): a zombie member that
- * keeps inserting after its partition was given to another member AND records its plan only after the new owner
- * has read the plans. Members write what they hold as soon as a rebalance starts (kafka-consumer.ts), so the
+ * Why (2) records at cut time: a member that loses a partition keeps the batches it already cut and still inserts
+ * them (revoke keeps them so nothing is lost). If their plans waited behind earlier writes — e.g. behind a commit
+ * retried while the broker was down — the new owner could read the plans first, batch those offsets differently
+ * under other tokens, and both inserts would land: a double count (aggregator.test.ts reproduces exactly this).
+ *
+ * What this does not cover (documented limit, as for ClickHouse's Kafka Connect sink): a zombie member that cuts
+ * a batch after its partition was given to another member AND whose plan insert lands only after the new owner has
+ * read the plans. Members cut and record what they hold as soon as a rebalance starts (kafka-consumer.ts), so the
  * window is one plan insert racing a whole rebalance.
  */
 import type { Store } from '../../lib/store/store.ts';
