@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { javaAvailable, startKafka, type KafkaBroker } from '../deploy/kafka/broker.ts';
 import { startClickHouseFixture, type ClickHouseFixture } from './helpers/clickhouse-http-fixture.ts';
+import { idempotentGet } from './helpers/idempotent-get.ts';
 import { oracleTotals, PROFILES_DIR, readProfileFile } from './helpers/pprof-oracle.ts';
 import { startServer, tempDir, type TestServer } from './helpers/server.ts';
 
@@ -95,7 +96,7 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
     let total = 0n;
     for (const id of ids.filter((i) => i.split(':')[1] === type && i.split(':')[2] === unit)) {
       const q = encodeURIComponent(`${id}{${selector}}`);
-      const res = await fetch(`${query.url}/api/v1/top?query=${q}&from=1&until=now&limit=1`);
+      const res = await idempotentGet(`${query.url}/api/v1/top?query=${q}&from=1&until=now&limit=1`);
       assert.equal(res.status, 200);
       total += BigInt(((await res.json()) as { total: number }).total);
     }
@@ -103,7 +104,7 @@ describe('Kafka scale-out: 2 gateways, 2 aggregators, 4 partitions', { skip: RUN
   }
 
   async function refreshIds(): Promise<void> {
-    const res = await fetch(`${query.url}/api/v1/profile-types?from=1&until=now`);
+    const res = await idempotentGet(`${query.url}/api/v1/profile-types?from=1&until=now`);
     ids = ((await res.json()) as { profileTypes: { id: string }[] }).profileTypes.map((t: { id: string }) => t.id);
   }
 

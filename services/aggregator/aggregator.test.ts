@@ -100,7 +100,7 @@ describe('aggregator handover while the broker is down', () => {
     await oldBus.deliver([0, 1]);
     await until('the first batch is inserted', async () => (await total()) === 11n);
     await oldBus.deliver([2, 3]);
-    await sleep(300); // the second batch closes by age and is queued behind the failing commit
+    await sleep(300); // the second batch closes by age while the first one's commit keeps failing
     // A rebalance takes the partition away; the old owner hands over what it holds.
     void oldBus.handlers!.onRevoke!([{ topic: TOPIC, partition: 0 }]);
     await until('both batches have recorded plans', async () => (await plans()).length === 2);

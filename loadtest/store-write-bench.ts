@@ -1,0 +1,93 @@
+/**
+ * Prices the aggregator's write cycle statement by statement on the embedded engine: what one insert costs as a
+ * function of its rows, of the dedup token and of the two rollup views fed by samples_raw. The fleet runs
+ * (loadtest/fleet) show that the write cycle, not JavaScript, bounds single-node ingest; this says which part of it.
+ *
+ *   node --import tsx loadtest/store-write-bench.ts [--profiles 1,50,200,800] [--repeats 7] [--stacks-per-profile 442]
+ *
+ * Rows are shaped as a Go CPU profile's are after normalization (one series per profile, ~442 stacks each, drawn
+ * from a pool shared by the fleet); each case inserts fresh rows, timed from the call to its resolution. Prints one
+ * Markdown table of medians.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sampleRowsTsv } from '../services/aggregator/sample-tsv.ts';
+import type { SampleRow } from '../services/aggregator/batch.ts';
+import { loadConfig } from '../lib/config/index.ts';
+import { Store } from '../lib/store/store.ts';
+
+const { values } = parseArgs({
+  options: {
+    profiles: { type: 'string', default: '1,50,200,800' },
+    repeats: { type: 'string', default: '7' },
+    'stacks-per-profile': { type: 'string', default: '442' },
+  },
+});
+const sizes = values.profiles.split(',').map(Number);
+const repeats = Number(values.repeats);
+const perProfile = Number(values['stacks-per-profile']);
+
+const dir = mkdtempSync(join(tmpdir(), 'hotpath-store-bench-'));
+const store = await Store.open(loadConfig({ HOTPATH_DATA_DIR: dir }));
+// The same table without the rollup views: what the views add to each insert.
+await store.command('CREATE TABLE samples_plain AS samples_raw');
+
+let fingerprint = 1n;
+const bucket = Math.floor(Date.now() / 10_000) * 10;
+function rows(profiles: number): SampleRow[] {
+  const out: SampleRow[] = [];
+  for (let p = 0; p < profiles; p++) {
+    const fp = String(fingerprint++);
+    for (let s = 0; s < perProfile; s++) {
+      out.push({
+        tenant: 'anonymous',
+        profile_type: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
+        service: `svc-${p % 10}`,
+        fingerprint: fp,
+        bucket,
+        stack_id: String((BigInt(s * 7919 + (p % 13)) * 2654435761n) % 18446744073709551557n),
+        value: 10_000_000 * (1 + (s % 17)),
+        retention: 'standard',
+      } as SampleRow);
+    }
+  }
+  return out;
+}
+
+let token = 0;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+async function time(f: () => Promise<void>): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await f();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+const cases: [string, (n: number) => Promise<void>][] = [
+  ['samples_raw, token (as the aggregator writes)', (n) => store.insertRows('samples_raw', sampleRowsTsv(rows(n)), `bench-${token++}`)],
+  ['samples_raw, no token', (n) => store.insertRows('samples_raw', sampleRowsTsv(rows(n)))],
+  ['same table without rollup views, token', (n) => store.insertRows('samples_plain', sampleRowsTsv(rows(n)), `bench-${token++}`)],
+  ['ingest_ids, token (one id per profile)', (n) =>
+    store.insertRows('ingest_ids', Array.from({ length: n }, (_, i) => ({ tenant: 'anonymous', ingest_id: `id-${token}-${i}`, expires_at: Math.floor(Date.now() / 1000) + 600 })), `bench-${token++}`)],
+  ['ingest_ids lookup (SELECT … IN, one id per profile)', (n) =>
+    store.select('SELECT DISTINCT ingest_id FROM ingest_ids WHERE ingest_id IN {ids:Array(String)} AND expires_at > now()', { ids: Array.from({ length: n }, (_, i) => `q-${token}-${i}`) }).then(() => { token++; })],
+];
+
+const table: string[] = [`| statement | ${sizes.map((n) => `${n} profiles (${n * perProfile} rows)`).join(' | ')} |`, `|---|${sizes.map(() => '---:').join('|')}|`];
+for (const [name, run] of cases) {
+  const cells: string[] = [];
+  for (const n of sizes) {
+    await run(n); // warm-up: first part of a partition, caches
+    cells.push(`${(await time(() => run(n))).toFixed(1)} ms`);
+  }
+  table.push(`| ${name} | ${cells.join(' | ')} |`);
+  console.error(table.at(-1));
+}
+await store.close();
+rmSync(dir, { recursive: true, force: true });
+console.log(table.join('\n'));
