@@ -58,32 +58,36 @@ function rows(profiles: number): SampleRow[] {
 
 let token = 0;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-async function time(f: () => Promise<void>): Promise<number> {
+/** Median time of `repeats` calls of `run`, each on input made beforehand by `prepare` (not timed). */
+async function time<T>(prepare: () => T, run: (input: T) => Promise<unknown>): Promise<number> {
   const ms: number[] = [];
   for (let i = 0; i < repeats; i++) {
+    const input = prepare();
     const t0 = performance.now();
-    await f();
+    await run(input);
     ms.push(performance.now() - t0);
   }
   return median(ms);
 }
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `id-${token}-${i}`);
+const idRows = (n: number) => ids(n).map((ingest_id) => ({ tenant: 'anonymous', ingest_id, expires_at: Math.floor(Date.now() / 1000) + 600 }));
 
-const cases: [string, (n: number) => Promise<void>][] = [
-  ['samples_raw, token (as the aggregator writes)', (n) => store.insertRows('samples_raw', sampleRowsTsv(rows(n)), `bench-${token++}`)],
-  ['samples_raw, no token', (n) => store.insertRows('samples_raw', sampleRowsTsv(rows(n)))],
-  ['same table without rollup views, token', (n) => store.insertRows('samples_plain', sampleRowsTsv(rows(n)), `bench-${token++}`)],
-  ['ingest_ids, token (one id per profile)', (n) =>
-    store.insertRows('ingest_ids', Array.from({ length: n }, (_, i) => ({ tenant: 'anonymous', ingest_id: `id-${token}-${i}`, expires_at: Math.floor(Date.now() / 1000) + 600 })), `bench-${token++}`)],
-  ['ingest_ids lookup (SELECT … IN, one id per profile)', (n) =>
-    store.select('SELECT DISTINCT ingest_id FROM ingest_ids WHERE ingest_id IN {ids:Array(String)} AND expires_at > now()', { ids: Array.from({ length: n }, (_, i) => `q-${token}-${i}`) }).then(() => { token++; })],
+type Case = [string, (n: number) => unknown, (input: any) => Promise<unknown>];
+const cases: Case[] = [
+  ['samples_raw, token (as the aggregator writes)', (n) => sampleRowsTsv(rows(n)), (r) => store.insertRows('samples_raw', r, `bench-${token++}`)],
+  ['samples_raw, no token', (n) => sampleRowsTsv(rows(n)), (r) => store.insertRows('samples_raw', r)],
+  ['same table without rollup views, token', (n) => sampleRowsTsv(rows(n)), (r) => store.insertRows('samples_plain', r, `bench-${token++}`)],
+  ['ingest_ids, token (one id per profile)', idRows, (r) => store.insertRows('ingest_ids', r, `bench-${token++}`)],
+  ['ingest_ids lookup (SELECT … IN, one id per profile)', ids, (r) =>
+    store.select('SELECT DISTINCT ingest_id FROM ingest_ids WHERE ingest_id IN {ids:Array(String)} AND expires_at > now()', { ids: r })],
 ];
 
 const table: string[] = [`| statement | ${sizes.map((n) => `${n} profiles (${n * perProfile} rows)`).join(' | ')} |`, `|---|${sizes.map(() => '---:').join('|')}|`];
-for (const [name, run] of cases) {
+for (const [name, prepare, run] of cases) {
   const cells: string[] = [];
   for (const n of sizes) {
-    await run(n); // warm-up: first part of a partition, caches
-    cells.push(`${(await time(() => run(n))).toFixed(1)} ms`);
+    await run(prepare(n)); // warm-up: first part of a partition, caches
+    cells.push(`${(await time(() => prepare(n), run)).toFixed(1)} ms`);
   }
   table.push(`| ${name} | ${cells.join(' | ')} |`);
   console.error(table.at(-1));

@@ -2,6 +2,7 @@
  * The store: one ClickHouse client (embedded or server), migrated on open, with the few calls the services need.
  * The aggregator writes through `insertRows`; the query service reads through `select`.
  */
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { HotpathConfig } from '../config/index.ts';
@@ -9,6 +10,7 @@ import type { TiersConfig } from '../config/tiers.ts';
 import { createStoreClient } from './client.ts';
 import { clusterRewriter } from './cluster-ddl.ts';
 import { migrate } from './migrations.ts';
+import { StagedInserts } from './staged-insert.ts';
 import { syncTierDdl } from './tiers-ddl.ts';
 
 export type Row = object;
@@ -19,11 +21,28 @@ export type Row = object;
  */
 export class FormattedRows {
   constructor(
-    readonly format: 'TabSeparated',
+    readonly format: 'TabSeparated' | 'JSONEachRow',
     readonly columns: readonly string[],
     readonly body: string,
     readonly length: number,
   ) {}
+}
+
+/**
+ * Embedded engine: inserts of at least this much text are staged as a file (staged-insert.ts); smaller ones go
+ * inline, where writing and removing a file would cost more than the slow inline parse saves.
+ */
+const STAGE_FROM_BYTES = 16 * 1024;
+
+/** Rows as JSONEachRow text, as the client would send them; the columns are every key any row has. */
+function jsonEachRow(rows: Row[]): FormattedRows {
+  const columns = new Set<string>();
+  const lines: string[] = [];
+  for (const r of rows) {
+    for (const k of Object.keys(r)) columns.add(k);
+    lines.push(JSON.stringify(r));
+  }
+  return new FormattedRows('JSONEachRow', [...columns], `${lines.join('\n')}\n`, rows.length);
 }
 
 export class Store {
@@ -31,9 +50,13 @@ export class Store {
   /** The storage tiers this store was opened with (their tables, buckets and TTLs). */
   readonly tiers: TiersConfig;
 
-  private constructor(client: ClickHouseClient, tiers: TiersConfig) {
+  /** Embedded engine only: bulk (FormattedRows) inserts go through a staged file (staged-insert.ts says why). */
+  private readonly staged?: StagedInserts;
+
+  private constructor(client: ClickHouseClient, tiers: TiersConfig, staged?: StagedInserts) {
     this.client = client;
     this.tiers = tiers;
+    this.staged = staged;
   }
 
   /** Opens the store, creating the database and applying pending migrations. */
@@ -54,7 +77,8 @@ export class Store {
     const rewrite = cfg.clickhouse.cluster ? clusterRewriter({ cluster: cfg.clickhouse.cluster, database: db }) : undefined;
     await migrate(client, { rewrite });
     await syncTierDdl(client, cfg.tiers, rewrite);
-    return new Store(client, cfg.tiers);
+    const staged = cfg.clickhouse.url ? undefined : new StagedInserts(client, join(cfg.dataDir, 'insert-staging'));
+    return new Store(client, cfg.tiers, staged);
   }
 
   async select<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
@@ -72,22 +96,25 @@ export class Store {
    */
   async insertRows(table: string, rows: Row[] | FormattedRows, dedupToken?: string): Promise<void> {
     if (rows.length === 0) return;
+    const settings = dedupToken ? { insert_deduplication_token: dedupToken } : {};
+    if (this.staged) {
+      const formatted = rows instanceof FormattedRows ? rows : jsonEachRow(rows);
+      if (formatted.body.length >= STAGE_FROM_BYTES) {
+        await this.staged.insert(table, formatted.columns, formatted.format, formatted.body, settings);
+        return;
+      }
+    }
     if (rows instanceof FormattedRows) {
       await this.client.insert({
         table,
         columns: [...rows.columns] as [string, ...string[]],
         values: Readable.from([rows.body], { objectMode: false }),
         format: rows.format,
-        clickhouse_settings: dedupToken ? { insert_deduplication_token: dedupToken } : {},
+        clickhouse_settings: settings,
       });
       return;
     }
-    await this.client.insert({
-      table,
-      values: rows,
-      format: 'JSONEachRow',
-      clickhouse_settings: dedupToken ? { insert_deduplication_token: dedupToken } : {},
-    });
+    await this.client.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings });
   }
 
   async close(): Promise<void> {
