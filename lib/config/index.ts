@@ -4,6 +4,7 @@
  * process.env directly, so tests can start several differently configured instances in one process.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { loadTiers, type TiersConfig } from './tiers.ts';
 
@@ -95,6 +96,8 @@ export interface HotpathConfig {
   flushMaxRows: number;
   /** How long the gateway waits for the bus to make a profile durable before answering 503. */
   publishTimeoutMs: number;
+  /** Worker threads that decode pprof at the gateway (lib/profile/decode-pool.ts); 0 decodes on the main thread. */
+  decodeWorkers: number;
   multitenancy: boolean;
   clickhouse: ClickHouseConfig;
   kafka: KafkaConfig;
@@ -193,6 +196,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     flushIntervalMs: num(env, 'HOTPATH_FLUSH_INTERVAL_MS', file, 'flushIntervalMs', 1000),
     flushMaxRows: num(env, 'HOTPATH_FLUSH_MAX_ROWS', file, 'flushMaxRows', 200_000),
     publishTimeoutMs: num(env, 'HOTPATH_PUBLISH_TIMEOUT_MS', file, 'publishTimeoutMs', 10_000),
+    // One core is left to the event loop (and, single node, the embedded engine shares the rest).
+    decodeWorkers: num(env, 'HOTPATH_DECODE_WORKERS', file, 'decodeWorkers', Math.min(4, Math.max(1, availableParallelism() - 1))),
     // API keys name their tenant, so auth implies multi-tenancy.
     multitenancy: bool(env, 'HOTPATH_MULTITENANCY', file, 'multitenancy', false) || bool(env, 'HOTPATH_AUTH', file, 'auth', false),
     clickhouse: {

@@ -9,13 +9,17 @@
  *   fingerprint from `seriesFingerprint` — what the aggregator's Batch writes;
  * - `samples_raw`: per profile, per distinct stack, the summed value, in the profile's 10 s bucket — one row per
  *   (series, bucket, stack) as Batch.add merges them. Generated in ClickHouse (INSERT … SELECT from numbers()), so
- *   the rollup views fill samples_1m / samples_1h from these inserts exactly as from the aggregator's.
+ *   the rollup views fill samples_1m / samples_1h from these inserts as they do from the aggregator's;
+ * - or, for hours whose raw rows no measured query reads, the samples_1m / samples_1h rows those views would have
+ *   produced (after SummingMergeTree summed them), generated from the same draws (`insertRowsSql` with the tier's
+ *   bucket): query-bench's generator checks on one hour that both ways give identical rows.
  *
  * The profile model: a profile of S samples is S draws of a stack rank from a Zipf(s≈1) law over the pool
- * (rank = floor((P+1)^u) − 1, u uniform), a stack's value = its draw count × 10 ms. S follows the pod's CPU use:
- * a per-pod level (0.05–0.6 cores), a diurnal swing of ±30 % and ±20 % noise per profile. Every random number is
- * a hash of (seed, pod, profile index, draw), so the same arguments always give the same rows, and the expected
- * total can be computed from the formula alone (`expectedTotalSql`), independently of the tables.
+ * (rank = floor((P+1)^u) − 1, u uniform), a stack's value = its draw count × 10 ms (100 Hz). S follows the pod's
+ * CPU use: a per-pod level (0.04–0.4 cores), a diurnal swing of ±30 % and ±20 % noise per profile; with 15 s
+ * profiles that gives ~40–460 distinct stacks per profile (median ~250). Every random number is a hash of (seed,
+ * pod, profile index, draw), so the same arguments always give the same rows, and the expected total can be
+ * computed from the formula alone (`expectedTotalSql`), independently of the tables.
  */
 import { seriesFingerprint, stackId } from '../../lib/profile/hash.ts';
 
@@ -181,7 +185,7 @@ export function profilesSql(shape: SynthShape, fromS: number, untilS: number): s
   const k0 = Math.floor((fromS - startS) / p);
   const k1 = Math.ceil((untilS - startS) / p);
   const seed = shape.seed;
-  // Pod level: 15–180 samples per second·100 Hz…, i.e. 0.05–0.6 cores; a diurnal ±30 %; ±20 % per profile.
+  // Pod level 0.04–0.4 cores (× 100 samples/s × period), a diurnal ±30 %, ±20 % per profile.
   const level = `(0.04 + 0.36 * ${u(String(seed), 'pod', "'level'")})`;
   const diurnal = `(1 + 0.3 * sin(2 * pi() * (t % 86400) / 86400))`;
   const noise = `(0.8 + 0.4 * ${u(String(seed), 'pod', 'k', "'noise'")})`;
@@ -196,26 +200,31 @@ export function profilesSql(shape: SynthShape, fromS: number, untilS: number): s
 }
 
 /**
- * INSERT of the samples_raw rows of [fromS, untilS): per profile, S Zipf draws of a stack rank, counted per rank
- * (sumMap), one row per distinct stack with value = count × 10 ms. `{ids:Array(UInt64)}` and
- * `{fps:Array(UInt64)}` are the pool's stack ids by rank and the pods' fingerprints.
+ * INSERT of `table`'s rows for [fromS, untilS): per pod and bucket of `bucketSeconds`, the stack draws of every
+ * profile in it, counted per stack (sort, then run lengths), one row per distinct stack with value = count × 10 ms.
+ * For samples_raw that is what Batch.add merges; for samples_1m / samples_1h (bucket = the tier's) it is what
+ * their views produce from those raw rows once SummingMergeTree has summed them — the same draws, so the same
+ * values. [fromS, untilS) must hold whole buckets (except at the start of the data). Parameters:
+ * `{ids:Array(UInt64)}` the pool's stack ids by rank, `{fps:Array(UInt64)}` the pods' fingerprints, `tenant`,
+ * `pt`, `service`.
  */
-export function insertSamplesSql(shape: SynthShape, fromS: number, untilS: number): string {
+export function insertRowsSql(shape: SynthShape, table: string, bucketSeconds: number, fromS: number, untilS: number): string {
   const P = shape.stackCount;
   const rank = `least(${P - 1}, toUInt32(floor(exp(log(${P + 1}) * ${u(String(shape.seed), 'pod', 'k', 'j')})) - 1))`;
-  const b = shape.bucketSeconds;
+  const b = bucketSeconds;
   return `
-    INSERT INTO samples_raw (tenant, profile_type, service, fingerprint, bucket, stack_id, value, retention)
-    SELECT {tenant:String}, {pt:String}, {service:String}, {fps:Array(UInt64)}[pod + 1], toDateTime(intDiv(t, ${b}) * ${b}),
+    INSERT INTO ${table} (tenant, profile_type, service, fingerprint, bucket, stack_id, value, retention)
+    SELECT {tenant:String}, {pt:String}, {service:String}, {fps:Array(UInt64)}[pod + 1], toDateTime(b),
            {ids:Array(UInt64)}[r + 1], toInt64(c) * ${SAMPLE_NS}, 'standard'
     FROM (
-      SELECT pod, t, arraySort(arrayMap(j -> ${rank}, range(s))) AS a, arrayDifference(a) AS d,
+      SELECT pod, b, arraySort(arrayFlatten(groupArray(draws))) AS a, arrayDifference(a) AS d,
              arrayFilter((x, i, y) -> i = 1 OR y != 0, a, arrayEnumerate(a), d) AS ranks,
              arrayFilter((i, y) -> i = 1 OR y != 0, arrayEnumerate(a), d) AS starts,
-             arrayPopFront(arrayDifference(arrayPushBack(starts, s + 1))) AS counts
-      FROM (${profilesSql(shape, fromS, untilS)})
+             arrayPopFront(arrayDifference(arrayPushBack(starts, length(a) + 1))) AS counts
+      FROM (SELECT pod, intDiv(t, ${b}) * ${b} AS b, arrayMap(j -> ${rank}, range(s)) AS draws FROM (${profilesSql(shape, fromS, untilS)}))
+      GROUP BY pod, b
     )
-    ARRAY JOIN ranks AS r, counts AS c
+    ARRAY JOIN ranks AS r, counts AS c`;
 }
 
 /** The expected total (ns) of [fromS, untilS), from the profile formula alone: Σ samples × 10 ms. */

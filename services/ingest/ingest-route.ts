@@ -9,7 +9,7 @@ import { HotpathError } from '../../lib/errors.ts';
 import type { Publisher } from '../../lib/bus/bus.ts';
 import { parseAppName } from '../../lib/labels/app-name.ts';
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
-import { profilesFromPprof } from '../../lib/profile/index.ts';
+import type { DecodePool } from '../../lib/profile/decode-pool.ts';
 import { parseIngestTime } from '../../lib/time/parse-time.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
 import { readIngestBody, type IngestBody } from './body.ts';
@@ -40,6 +40,8 @@ export interface IngestContext {
   query: IngestQuery;
   body: IngestBody;
   config: HotpathConfig;
+  /** Decodes pprof off the event loop. */
+  decoder: DecodePool;
 }
 
 export type FormatHandler = (ctx: IngestContext) => NormalizedProfile[] | Promise<NormalizedProfile[]>;
@@ -68,7 +70,7 @@ function parseSampleTypeConfig(ctx: IngestContext): Record<string, Record<string
 }
 
 export const pprofFormat: FormatHandler = (ctx) =>
-  profilesFromPprof(pprofBytes(ctx), {
+  ctx.decoder.profiles(pprofBytes(ctx), {
     tenant: ctx.tenant,
     labels: ctx.labels,
     timeFallbackMs: ctx.fromMs,
@@ -99,7 +101,7 @@ function handlerFor(query: IngestQuery, multipart: boolean): FormatHandler {
   return h;
 }
 
-export async function ingestRoute(app: FastifyInstance, deps: { config: HotpathConfig; publisher: Publisher; recent?: RecentIngests; gate: IngestGate }): Promise<void> {
+export async function ingestRoute(app: FastifyInstance, deps: { config: HotpathConfig; publisher: Publisher; recent?: RecentIngests; gate: IngestGate; decoder: DecodePool }): Promise<void> {
   const handler = async (request: FastifyRequest<{ Querystring: IngestQuery }>, reply: import('fastify').FastifyReply) => {
     const { config } = deps;
     const tenant = tenantFromHeader(request.headers['x-scope-orgid'], config.multitenancy);
@@ -112,7 +114,7 @@ export async function ingestRoute(app: FastifyInstance, deps: { config: HotpathC
     const body = await readIngestBody(request);
     const handle = handlerFor(query, body.multipart);
     const labels = ingestSeriesLabels(appName, nameLabels, query.spyName);
-    const profiles = await handle({ tenant, appName, labels, fromMs, untilMs, query, body, config: tenantConfig(config, tenant) });
+    const profiles = await handle({ tenant, appName, labels, fromMs, untilMs, query, body, config: tenantConfig(config, tenant), decoder: deps.decoder });
     // A retry (same tenant, body, name, time range) is counted once: retry-dedupe.ts.
     const id = ingestRequestId({ tenant, query: query as Record<string, string | undefined>, raw: body.raw, parts: body.parts });
     // Limits, label contract, rates and budgets (gate.ts); sampling may keep nothing, which is still a 200.

@@ -14,6 +14,7 @@ import { pushRoute } from './push-route.ts';
 import { RecentIngests } from './retry-dedupe.ts';
 import type { Authenticator } from '../../lib/tenancy/auth.ts';
 import { IngestGate } from './gate.ts';
+import { DecodePool } from '../../lib/profile/decode-pool.ts';
 
 export interface IngestDeps {
   config: HotpathConfig;
@@ -36,7 +37,10 @@ export async function ingestPlugin(app: FastifyInstance, deps: IngestDeps): Prom
   const gate = new IngestGate(deps.config, deps.settings, deps.auth);
   gate.install(app);
   registerStackFormats();
-  await ingestRoute(app, { ...deps, recent, gate });
-  await pushRoute(app, { ...deps, recent, gate });
+  // pprof decoding off the event loop (decode-pool.ts), for /ingest and push alike.
+  const decoder = new DecodePool(deps.config.decodeWorkers);
+  app.addHook('onClose', () => decoder.close());
+  await ingestRoute(app, { ...deps, recent, gate, decoder });
+  await pushRoute(app, { ...deps, recent, gate, decoder });
   await otlpRoutes(app, { ...deps, recent, gate });
 }

@@ -12,7 +12,7 @@ import type { Publisher } from '../../lib/bus/bus.ts';
 import type { HotpathConfig } from '../../lib/config/index.ts';
 import { HotpathError } from '../../lib/errors.ts';
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
-import { profilesFromPprof } from '../../lib/profile/index.ts';
+import type { DecodePool } from '../../lib/profile/decode-pool.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
 import { registerConnectUnary } from '../../lib/http/connect-unary.ts';
 import { decodePushJson, decodePushProto, type PushMessage } from './push-messages.ts';
@@ -28,6 +28,7 @@ export interface PushDeps {
   publisher: Publisher;
   recent: RecentIngests;
   gate: IngestGate;
+  decoder: DecodePool;
 }
 
 /** A sample's error names where it is, so a client with many samples knows which one to fix. */
@@ -37,38 +38,49 @@ function inSample(err: unknown, where: string): HotpathError {
   return new HotpathError('invalid_profile', `${where}: ${(err as Error)?.message ?? String(err)}`, { reason: 'malformed_profile' });
 }
 
-/** Decodes and normalizes every sample of a Push; throws on the first one that fails, before anything is published. */
-export function normalizePush(message: PushMessage, tenant: string, config: HotpathConfig, nowMs: number): { profiles: NormalizedProfile[]; ids: string[]; sampleIds: string[] } {
-  const profiles: NormalizedProfile[] = [];
-  const ids: string[] = [];
-  const sampleIds: string[] = [];
+/**
+ * Decodes and normalizes every sample of a Push (in parallel, on the decode workers); refuses the whole Push with
+ * the first failing sample in message order, before anything is published.
+ */
+export async function normalizePush(message: PushMessage, tenant: string, config: HotpathConfig, nowMs: number, decoder: DecodePool): Promise<{ profiles: NormalizedProfile[]; ids: string[]; sampleIds: string[] }> {
+  type Sample = PushMessage['series'][number]['samples'][number];
+  // In message order: a series whose labels are refused is one failing entry, at its place.
+  const jobs: ({ where: string; labels: Record<string, string>; sample: Sample } | { where: string; refused: unknown })[] = [];
   message.series.forEach((series, si) => {
     let labels;
     try {
       labels = pushSeriesLabels(series.labels);
     } catch (err) {
-      throw inSample(err, `series ${si}`);
+      jobs.push({ where: `series ${si}`, refused: err });
+      return;
     }
-    series.samples.forEach((sample, i) => {
-      let made: NormalizedProfile[];
-      try {
-        made = profilesFromPprof(Buffer.from(sample.rawProfile.buffer, sample.rawProfile.byteOffset, sample.rawProfile.byteLength), {
-          tenant,
-          labels,
-          timeFallbackMs: nowMs,
-          maxDepth: config.limits.maxStackDepth,
-          maxDecompressedBytes: config.limits.maxDecompressedBytes,
-        });
-      } catch (err) {
-        throw inSample(err, `series ${si} sample ${i}`);
-      }
-      const base = pushSampleId(tenant, labels, sample.ID, sample.rawProfile);
-      sampleIds.push(base);
-      profiles.push(...made);
-      ids.push(...profileIngestIds(base, made.length));
-    });
+    series.samples.forEach((sample, i) => jobs.push({ where: `series ${si} sample ${i}`, labels, sample }));
   });
-  if (sampleIds.length === 0) throw new HotpathError('bad_request', 'no profiles received');
+  if (jobs.length === 0) throw new HotpathError('bad_request', 'no profiles received');
+  const decoded = await Promise.allSettled(
+    jobs.map((job) =>
+      'refused' in job
+        ? Promise.reject(job.refused)
+        : decoder.profiles(job.sample.rawProfile, {
+            tenant,
+            labels: job.labels,
+            timeFallbackMs: nowMs,
+            maxDepth: config.limits.maxStackDepth,
+            maxDecompressedBytes: config.limits.maxDecompressedBytes,
+          }),
+    ),
+  );
+  const profiles: NormalizedProfile[] = [];
+  const ids: string[] = [];
+  const sampleIds: string[] = [];
+  decoded.forEach((d, k) => {
+    const job = jobs[k]!;
+    if (d.status === 'rejected' || 'refused' in job) throw inSample(d.status === 'rejected' ? d.reason : undefined, job.where);
+    const base = pushSampleId(tenant, job.labels, job.sample.ID, job.sample.rawProfile);
+    sampleIds.push(base);
+    profiles.push(...d.value);
+    ids.push(...profileIngestIds(base, d.value.length));
+  });
   return { profiles, ids, sampleIds };
 }
 
@@ -78,7 +90,7 @@ export async function pushRoute(app: FastifyInstance, deps: PushDeps): Promise<v
     decodeJson: decodePushJson,
     handle: async (request: FastifyRequest, message: PushMessage) => {
       const tenant = tenantFromHeader(request.headers['x-scope-orgid'], deps.config.multitenancy);
-      const normalized = normalizePush(message, tenant, deps.config, Date.now());
+      const normalized = await normalizePush(message, tenant, deps.config, Date.now(), deps.decoder);
       // Limits, label contract, rates and budgets (gate.ts), before anything is published.
       const { profiles, ids } = deps.gate.admitProfiles(request, normalized.profiles, normalized.ids);
       await deps.recent.run(combinedId(normalized.sampleIds), () => publishProfiles(deps.publisher, profiles, ids));

@@ -1,0 +1,70 @@
+/**
+ * The decode pool gives exactly what decoding on the event loop gives: the same profiles for every real test
+ * profile, the same refusals for broken ones, whatever Buffer view the bytes arrive in.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import { PROFILES_DIR, readProfileFile } from '../../test/helpers/pprof-oracle.ts';
+import { HotpathError } from '../errors.ts';
+import { DecodePool, type DecodeContext } from './decode-pool.ts';
+import { profilesFromPprof } from './index.ts';
+
+const ctx: DecodeContext = { tenant: 't', labels: { service_name: 'pool' }, timeFallbackMs: 1_700_000_000_000, maxDepth: 1024, maxDecompressedBytes: 64 << 20 };
+const files = readdirSync(PROFILES_DIR).filter((f) => /\.(pb|pprof|pb\.gz)$/.test(f));
+
+describe('decode pool (worker threads)', () => {
+  const pool = new DecodePool(2);
+  after(() => pool.close());
+
+  it('returns what inline decoding returns, for every real test profile, in parallel', async () => {
+    const good = files.filter((f) => !f.startsWith('bad-'));
+    assert.ok(good.length >= 20, `test profiles found: ${good.length}`);
+    const got = await Promise.all(good.map((f) => pool.profiles(readProfileFile(f), ctx)));
+    good.forEach((f, i) => assert.deepEqual(got[i], profilesFromPprof(readProfileFile(f), ctx), f));
+  });
+
+  it('refuses a broken profile with the same error as inline decoding', async () => {
+    for (const f of files.filter((x) => x.startsWith('bad-'))) {
+      let inline: HotpathError | undefined;
+      try {
+        profilesFromPprof(readProfileFile(f), ctx);
+      } catch (err) {
+        inline = err as HotpathError;
+      }
+      assert.ok(inline instanceof HotpathError, `${f} is refused inline`);
+      await assert.rejects(pool.profiles(readProfileFile(f), ctx), (err: unknown) => {
+        assert.ok(err instanceof HotpathError, `${f}: a HotpathError`);
+        assert.deepEqual([err.code, err.status, err.reason, err.message], [inline!.code, inline!.status, inline!.reason, inline!.message], f);
+        return true;
+      });
+    }
+  });
+
+  it('decodes a view into a larger buffer (as a push request holds its samples) as the bytes it shows', async () => {
+    const bytes = readProfileFile('go-cpu-fib.pb.gz');
+    const big = Buffer.concat([Buffer.alloc(1000, 7), bytes, Buffer.alloc(1000, 9)]);
+    const view = big.subarray(1000, 1000 + bytes.length);
+    assert.deepEqual(await pool.profiles(view, ctx), profilesFromPprof(bytes, ctx));
+    assert.equal(big[0], 7, 'the caller keeps its buffer');
+  });
+
+  it('with size 0 decodes on the calling thread, errors as rejections', async () => {
+    const inline = new DecodePool(0);
+    assert.deepEqual(await inline.profiles(readProfileFile('go-cpu-fib.pb.gz'), ctx), profilesFromPprof(readProfileFile('go-cpu-fib.pb.gz'), ctx));
+    await assert.rejects(inline.profiles(Buffer.alloc(0), ctx), { code: 'invalid_profile', message: 'empty profile body' });
+    await inline.close();
+  });
+
+  it('after close, pending and new requests are refused with 503, not lost', async () => {
+    const p = new DecodePool(1);
+    // Decoded before the close, or refused by it: never left hanging.
+    const pending = p.profiles(readProfileFile('go-heap-41k-samples.pprof'), ctx).then(
+      (profiles) => assert.ok(profiles.length > 0),
+      (err) => assert.deepEqual([err.code, err.status], ['unavailable', 503]),
+    );
+    await p.close();
+    await pending;
+    await assert.rejects(p.profiles(readProfileFile('go-cpu-fib.pb.gz'), ctx), { code: 'unavailable', status: 503 });
+  });
+});

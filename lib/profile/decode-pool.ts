@@ -1,0 +1,133 @@
+/**
+ * pprof decode and normalize on worker threads. Decoding is the gateway's largest CPU cost per profile (the
+ * fleet profile in BENCHMARKS.md: ~40 % of the main thread at the ceiling), and on the main thread it competes with
+ * HTTP parsing, the ingest gate and the aggregator. Handing it to workers keeps the event loop free; the result
+ * crosses back by structured clone, which costs ~3 % of the decode (normalized profiles are small: stacks merged).
+ *
+ * `size` 0 decodes inline (no threads), as tests and tiny deployments may want. A worker that dies fails only its
+ * own requests (503 with Retry-After: nothing was published for them) and is replaced.
+ */
+import { Worker } from 'node:worker_threads';
+import { HotpathError, type ErrorCode } from '../errors.ts';
+import type { DecodeOptions } from './decode.ts';
+import { profilesFromPprof } from './index.ts';
+import type { NormalizedProfile } from './model.ts';
+import type { NormalizeContext } from './normalize.ts';
+
+export type DecodeContext = NormalizeContext & DecodeOptions;
+
+export interface DecodeRequest {
+  id: number;
+  bytes: Uint8Array;
+  ctx: DecodeContext;
+}
+
+export type DecodeResponse =
+  | { id: number; profiles: NormalizedProfile[] }
+  | { id: number; refused: { code: ErrorCode; message: string; status: number; reason: string; retryAfter?: number } }
+  | { id: number; failed: string };
+
+/**
+ * The worker's entry: TypeScript runs through tsx, as in this process. Node 20 does not apply the `--import tsx`
+ * a worker inherits before loading its entry file, so the worker registers tsx itself, then loads the decoder.
+ */
+const WORKER_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./decode-worker.ts', import.meta.url).href)}); })`;
+
+/** A request whose worker died: nothing was published for it, so the client may simply retry. */
+const lost = (why: string) => new HotpathError('unavailable', `profile decoder unavailable (worker ${why}); retry`, { retryAfter: 1 });
+
+interface Pending {
+  resolve: (p: NormalizedProfile[]) => void;
+  reject: (e: Error) => void;
+}
+
+class DecodeWorker {
+  readonly pending = new Map<number, Pending>();
+  /** Whether it ever answered: one that dies before that could not even start, and is not replaced. */
+  answered = false;
+  private worker: Worker;
+
+  constructor(private readonly onExit: (w: DecodeWorker) => void) {
+    this.worker = new Worker(WORKER_BOOT, { eval: true });
+    this.worker.unref();
+    this.worker.on('message', (res: DecodeResponse) => this.settle(res));
+    this.worker.on('error', (err) => this.failAll(lost(err.message)));
+    this.worker.on('exit', (code) => {
+      this.failAll(lost(`exited with code ${code}`));
+      this.onExit(this);
+    });
+  }
+
+  post(req: DecodeRequest, p: Pending): void {
+    this.pending.set(req.id, p);
+    // A Buffer is often a view into a larger one (a push request holds many profiles): cloning it would copy the
+    // whole backing store. An exact copy is moved instead.
+    const bytes = new Uint8Array(req.bytes);
+    this.worker.postMessage({ ...req, bytes }, [bytes.buffer]);
+  }
+
+  terminate(): Promise<number> {
+    this.worker.removeAllListeners('exit');
+    this.failAll(new HotpathError('unavailable', 'the gateway is shutting down', { retryAfter: 1 }));
+    return this.worker.terminate();
+  }
+
+  private settle(res: DecodeResponse): void {
+    this.answered = true;
+    const p = this.pending.get(res.id);
+    if (!p) return;
+    this.pending.delete(res.id);
+    if ('profiles' in res) p.resolve(res.profiles);
+    else if ('refused' in res) {
+      const r = res.refused;
+      p.reject(new HotpathError(r.code, r.message, { status: r.status, reason: r.reason, retryAfter: r.retryAfter }));
+    } else p.reject(new Error(`decode worker: ${res.failed}`));
+  }
+
+  private failAll(err: HotpathError): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+export class DecodePool {
+  private workers: DecodeWorker[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  }
+
+  /** pprof bytes (gzip'd or not) → normalized profiles, as profilesFromPprof, on the least busy worker. */
+  profiles(bytes: Uint8Array, ctx: DecodeContext): Promise<NormalizedProfile[]> {
+    if (this.closed) return Promise.reject(new HotpathError('unavailable', 'the gateway is shutting down', { retryAfter: 1 }));
+    if (this.workers.length === 0) {
+      try {
+        return Promise.resolve(profilesFromPprof(bytes, ctx));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    let w = this.workers[0]!;
+    for (const c of this.workers) if (c.pending.size < w.pending.size) w = c;
+    return new Promise((resolve, reject) => w.post({ id: this.nextId++, bytes, ctx }, { resolve, reject }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private spawn(): DecodeWorker {
+    return new DecodeWorker((dead) => {
+      if (this.closed) return;
+      this.workers = this.workers.filter((w) => w !== dead);
+      // Replaced if it had worked; else starting workers fails here, and decoding goes on inline (none left).
+      if (dead.answered) this.workers.push(this.spawn());
+      else process.emitWarning(`decode worker could not start; ${this.workers.length} left (0: decoding on the event loop)`);
+    });
+  }
+}
