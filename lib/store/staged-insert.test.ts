@@ -64,7 +64,7 @@ describe('staged inserts (embedded engine)', () => {
     assert.equal((await store.select<{ n: string }>(`SELECT toString(uniqExact(stack_id)) AS n FROM stacks WHERE tenant = 'staged-json'`))[0].n, '2000');
 
     const day = new Date().toISOString().slice(0, 10);
-    const series = Array.from({ length: 500 }, (_, i) => ({
+    const series = Array.from({ length: 1000 }, (_, i) => ({
       tenant: 'staged-json', profile_type: TYPE, fingerprint: String(70_000 + i), day, service: 'svc',
       labels: { service_name: 'svc', pod: `pod-${i}`, 'odd key': 'tab\there' }, retention: 'standard',
     }));
@@ -74,11 +74,11 @@ describe('staged inserts (embedded engine)', () => {
     );
     assert.deepEqual(labels, [{ labels: { service_name: 'svc', pod: 'pod-42', 'odd key': 'tab\there' } }]);
     const indexed = await store.select<{ n: string }>(`SELECT toString(count()) AS n FROM series_labels WHERE tenant = 'staged-json' AND name = 'pod'`);
-    assert.equal(indexed[0].n, '500', 'the label index view saw every staged row');
+    assert.equal(indexed[0].n, '1000', 'the label index view saw every staged row');
   });
 
   it('names the table and column when the rows do not fit the table, and leaves no file', async () => {
-    const big = Array.from({ length: 1000 }, (_, i) => ({ tenant: 't', no_such_column: 'x'.repeat(20), stack_id: String(i) }));
+    const big = Array.from({ length: 3000 }, (_, i) => ({ tenant: 't', no_such_column: 'x'.repeat(20), stack_id: String(i) }));
     await assert.rejects(store.insertRows('stacks', big), /staged insert: table stacks has no column no_such_column/);
     assert.deepEqual(readdirSync(join(dataDir, 'insert-staging')), []);
   });

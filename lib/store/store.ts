@@ -32,7 +32,7 @@ export class FormattedRows {
  * Embedded engine: inserts of at least this much text are staged as a file (staged-insert.ts); smaller ones go
  * inline, where writing and removing a file would cost more than the slow inline parse saves.
  */
-const STAGE_FROM_BYTES = 16 * 1024;
+const STAGE_FROM_BYTES = 64 * 1024;
 
 /** Rows as JSONEachRow text, as the client would send them; the columns are every key any row has. */
 function jsonEachRow(rows: Row[]): FormattedRows {

@@ -12,16 +12,19 @@
  * Bare queries per range, on the table the query service reads for that range (services/query/tier.ts chooseTier):
  *   (a) SELECT stack_id, sum(value) … WHERE tenant, profile_type, service, bucket range GROUP BY stack_id
  *   (b) (a) joined to `stacks` for the frames;
- * and, to split Hotpath's time, its own stacks query in this process (services/query/stacks.ts mergeStacks: the
- * SQL Hotpath runs, through the same client, without HTTP) and its in-app steps on that result (topFunctions,
- * flameTree + JSON). Each: `warmups` unmeasured runs, then `reps` measured ones.
+ * and, to split Hotpath's time: (c) the GROUP BY of Hotpath's own query (its `sums` CTE: (a) plus the series
+ * filter `fingerprint IN (SELECT … FROM series …)`, from services/query/stacks.ts samplesWhere), Hotpath's whole
+ * stacks query in this process (mergeStacks: the SQL Hotpath runs, through the same client, without HTTP), (d) that
+ * same SQL text (captured from mergeStacks) without its `AND stack_id IN (SELECT stack_id FROM sums)` (which makes
+ * ClickHouse run the `sums` CTE a second time), and Hotpath's in-app steps on the result (topFunctions, flameTree +
+ * JSON). Each: `warmups` unmeasured runs, then `reps` measured ones.
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../lib/config/index.ts';
 import { Store } from '../../lib/store/store.ts';
 import { treeJson } from '../../services/query/native-routes.ts';
-import type { Selection } from '../../services/query/selection.ts';
-import { mergeStacks } from '../../services/query/stacks.ts';
+import { Params, type Selection } from '../../services/query/selection.ts';
+import { mergeStacks, samplesWhere } from '../../services/query/stacks.ts';
 import { chooseTier } from '../../services/query/tier.ts';
 import { topFunctions } from '../../services/query/top.ts';
 import { flameTree } from '../../services/query/tree.ts';
@@ -68,6 +71,9 @@ export interface BareRange {
   stacks: number;
   aMs: number[];
   bMs: number[];
+  cMs: number[];
+  /** Empty when Hotpath's SQL no longer has the filter (the query service changed). */
+  dMs: number[];
   hotpathSqlMs: number[];
   topJsMs: number[];
   flameJsMs: number[];
@@ -232,7 +238,9 @@ async function bare(range: QueryRange): Promise<BareRange> {
     GROUP BY stack_id HAVING v != 0`;
   const bSql = `SELECT st.frames AS frames, toString(sums.v) AS value FROM (${aSql}) AS sums
     INNER JOIN (SELECT stack_id, frames FROM stacks WHERE tenant = {tenant:String}) AS st USING stack_id`;
-  const q = async <T>(sql: string) => (await store.client.query({ query: sql, query_params: qp, format: 'JSONEachRow' })).json<T>();
+  const cParams = new Params();
+  const cSql = `SELECT stack_id, sum(value) AS v FROM ${tier.table} WHERE ${samplesWhere(sel, tier, cParams)} GROUP BY stack_id HAVING v != 0`;
+  const q = async <T>(sql: string, params: Record<string, unknown> = qp) => (await store.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<T>();
   const measure = async <T>(fn: () => Promise<T>): Promise<[T, number[]]> => {
     let last!: T;
     for (let i = 0; i < input.warmups; i++) last = await fn();
@@ -247,11 +255,32 @@ async function bare(range: QueryRange): Promise<BareRange> {
   log(`${range.name}: tier ${tier.name} (${tier.table})`);
   const [aRows, aMs] = await measure(() => q<{ stack_id: string; v: string }>(aSql));
   const [bRows, bMs] = await measure(() => q<{ frames: string[]; value: string }>(bSql));
+  const [cRows, cMs] = await measure(() => q<{ stack_id: string; v: string }>(cSql, cParams.values));
   const [merged, hotpathSqlMs] = await measure(() => mergeStacks(store, sel, config.bucketSeconds));
+  // Hotpath's SQL text and parameters, as mergeStacks issues them.
+  let captured: { sql: string; params: Record<string, unknown> } | undefined;
+  const capturing = new Proxy(store, {
+    get: (target, prop, receiver) =>
+      prop === 'select'
+        ? (sql: string, params: Record<string, unknown> = {}) => {
+            captured = { sql, params };
+            return target.select(sql, params);
+          }
+        : Reflect.get(target, prop, receiver),
+  });
+  await mergeStacks(capturing, sel, config.bucketSeconds);
+  const IN_SUMS = /\s+AND stack_id IN \(SELECT stack_id FROM sums\)/;
+  let dMs: number[] = [];
+  if (captured && IN_SUMS.test(captured.sql)) {
+    const dSql = captured.sql.replace(IN_SUMS, '');
+    const [dRows, d] = await measure(() => q<{ frames: string[]; value: string }>(dSql, captured!.params));
+    if (dRows.reduce((s, r) => s + BigInt(r.value), 0n) !== merged.total) throw new Error(`${range.name}: (d) total differs from mergeStacks'`);
+    dMs = d;
+  } else log(`${range.name}: Hotpath's SQL has no \`stack_id IN (SELECT stack_id FROM sums)\`: (d) skipped`);
   if (merged.tier.table !== tier.table) throw new Error(`mergeStacks read ${merged.tier.table}, chooseTier said ${tier.table}`);
   const [, topJsMs] = await measure(async () => JSON.stringify(topFunctions(merged.stacks, 'self', 20).map((r) => ({ function: r.function, self: String(r.self), total: String(r.total) }))));
   const [, flameJsMs] = await measure(async () => JSON.stringify(treeJson(flameTree(merged.stacks, input.maxNodes))));
-  log(`${range.name}: a p50 ${median(aMs).toFixed(0)} ms, b p50 ${median(bMs).toFixed(0)} ms, Hotpath SQL p50 ${median(hotpathSqlMs).toFixed(0)} ms`);
+  log(`${range.name}: a p50 ${median(aMs).toFixed(0)} ms, b p50 ${median(bMs).toFixed(0)} ms, c p50 ${median(cMs).toFixed(0)} ms, Hotpath SQL p50 ${median(hotpathSqlMs).toFixed(0)} ms, d p50 ${median(dMs).toFixed(0)} ms`);
   const ind = independentTop(bRows);
   const [exp] = await store.select<{ total: string; profiles: string }>(expectedTotalSql(shape, range.fromS, range.untilS));
   const [tt] = await store.select<{ v: string; n: string }>(
@@ -260,7 +289,10 @@ async function bare(range: QueryRange): Promise<BareRange> {
     qp,
   );
   const aTotal = aRows.reduce((s, r) => s + BigInt(r.v), 0n);
-  if (aTotal !== ind.total || merged.total !== ind.total) throw new Error(`${range.name}: totals differ: (a) ${aTotal}, (b) ${ind.total}, mergeStacks ${merged.total}`);
+  const cTotal = cRows.reduce((s, r) => s + BigInt(r.v), 0n);
+  if (aTotal !== ind.total || cTotal !== ind.total || merged.total !== ind.total) {
+    throw new Error(`${range.name}: totals differ: (a) ${aTotal}, (b) ${ind.total}, (c) ${cTotal}, mergeStacks ${merged.total}`);
+  }
   return {
     name: range.name,
     tier: tier.name,
@@ -272,6 +304,8 @@ async function bare(range: QueryRange): Promise<BareRange> {
     stacks: aRows.length,
     aMs,
     bMs,
+    cMs,
+    dMs,
     hotpathSqlMs,
     topJsMs,
     flameJsMs,
