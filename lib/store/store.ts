@@ -50,7 +50,7 @@ export class Store {
   /** The storage tiers this store was opened with (their tables, buckets and TTLs). */
   readonly tiers: TiersConfig;
 
-  /** Embedded engine only: bulk (FormattedRows) inserts go through a staged file (staged-insert.ts says why). */
+  /** Embedded engine only: large inserts go through a staged file (staged-insert.ts says why). */
   private readonly staged?: StagedInserts;
 
   private constructor(client: ClickHouseClient, tiers: TiersConfig, staged?: StagedInserts) {
