@@ -21,6 +21,10 @@
  * Options: --pods --period --hours --stacks --raw-hours --seed --service (data), --reps --warmups --bare-reps (per
  * phase, before and after), --optimize (OPTIMIZE … FINAL every samples table after writing), --keep (keep the data
  * dir), --append. Exit code 1 when any answer is wrong.
+ *
+ * Time on a 2-core machine: ~15 min by default (~5 to write the data). `--raw-hours 24 --optimize` writes every
+ * hour through samples_raw and its views and then merges everything: ~37 min (raw through the views ~45 s per hour
+ * here, the OPTIMIZEs ~9 min); its bare 24 h GROUP BY measured the same as the default's (1.4 s, BENCHMARKS.md).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
