@@ -2,7 +2,8 @@
  * Storage tiers end to end, through a real `hotpath start` process: profiles ingested over ten minutes of
  * simulated time two hours ago; a 10-minute query is served from raw, a 30-day one from the hourly tier, both with
  * the total that was sent; the hourly tier's downsampling (K = 3 here) folds the tail into `other` without
- * changing a total; a service's tier is set through the settings API.
+ * changing a total, while the per-service rollup (read for a selector naming only the service) keeps every stack;
+ * a service's tier is set through the settings API.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +37,8 @@ describe('storage tiers end to end', () => {
   // The start of the hour two hours ago: its hour bucket is closed, so the compactor may fold it.
   const t0 = (Math.floor(Date.now() / 3_600_000) - 2) * 3600;
   let query = '';
+  /** The same series through a matcher the per-service path does not take: read from the per-series tiers. */
+  let perSeriesQuery = '';
 
   before(async () => {
     server = await startServer({
@@ -72,6 +75,7 @@ describe('storage tiers end to end', () => {
     const ids: string[] = types.body.profileTypes.map((t: { id?: string } | string) => (typeof t === 'string' ? t : t.id));
     assert.equal(ids.length, 1, JSON.stringify(types.body));
     query = encodeURIComponent(`${ids[0]}{service_name="${SERVICE}"}`);
+    perSeriesQuery = encodeURIComponent(`${ids[0]}{service_name=~"${SERVICE}"}`);
   });
 
   const expectedTotal = PROFILES * ((LEAVES * (LEAVES + 1)) / 2) * 100 * NS;
@@ -95,7 +99,7 @@ describe('storage tiers end to end', () => {
 
   it('folds the hourly tier’s tail into `other`, keeping totals and the kept stacks exact', async () => {
     const folded = await until('the hourly bucket to be downsampled', async () => {
-      const r = await getJson(`${server.url}/api/v1/top?query=${query}&from=now-30d&until=now&limit=20`);
+      const r = await getJson(`${server.url}/api/v1/top?query=${perSeriesQuery}&from=now-30d&until=now&limit=20`);
       // Folded, and folded again after the last late rows (the bucket closed before the test sent them): K = 3
       // stacks (leaf7, leaf6 and other) under main;work.
       const functions = r.body.rows.map((row: { function: string }) => row.function);
@@ -115,7 +119,7 @@ describe('storage tiers end to end', () => {
       ],
     );
 
-    const flame = await fetch(`${server.url}/api/v1/flamegraph?query=${query}&from=now-30d&until=now`);
+    const flame = await fetch(`${server.url}/api/v1/flamegraph?query=${perSeriesQuery}&from=now-30d&until=now`);
     assert.equal(flame.headers.get('x-hotpath-tier'), '1h');
     const tree = (await flame.json()) as { tier: string; total: number; root: { children: { name: string; total: number }[] } };
     assert.equal(tree.tier, '1h');
@@ -124,6 +128,15 @@ describe('storage tiers end to end', () => {
       ['main', 1500 * PROFILES * NS],
       ['other', tail],
     ]);
+
+    // The per-service hourly rollup is not downsampled: the service alone, over the same 30 days, has every leaf.
+    const perService = await getJson(`${server.url}/api/v1/top?query=${query}&from=now-30d&until=now&limit=20`);
+    assert.equal(perService.body.tier, '1h');
+    assert.equal(perService.body.total, expectedTotal);
+    assert.deepEqual(
+      perService.body.rows.map((r: { function: string; self: number }) => [r.function, r.self]),
+      [...Array.from({ length: LEAVES }, (_, i) => [`leaf${LEAVES - 1 - i}`, (LEAVES - i) * 100 * PROFILES * NS]), ['main', 0], ['work', 0]],
+    );
 
     // Raw is never downsampled.
     const raw = await getJson(`${server.url}/api/v1/top?query=${query}&from=${t0}&until=${t0 + 600}&limit=20`);

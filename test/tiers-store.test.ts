@@ -79,9 +79,15 @@ describe('storage tiers on the embedded store', () => {
     for (const table of ['samples_raw', 'samples_1m', 'samples_1h']) {
       assert.deepEqual(Object.fromEntries(await sums(store, table, 'dedup', 'fingerprint')), { '11': '7', '12': '5' }, table);
     }
+    for (const table of ['service_samples_1m', 'service_samples_1h']) {
+      assert.deepEqual(Object.fromEntries(await sums(store, table, 'dedup', 'stack_id')), { '101': '7', '102': '5' }, table);
+    }
     await store.insertRows('samples_raw', rows, 'batch-token-2');
     for (const table of ['samples_raw', 'samples_1m', 'samples_1h']) {
       assert.deepEqual(Object.fromEntries(await sums(store, table, 'dedup', 'fingerprint')), { '11': '14', '12': '10' }, table);
+    }
+    for (const table of ['service_samples_1m', 'service_samples_1h']) {
+      assert.deepEqual(Object.fromEntries(await sums(store, table, 'dedup', 'stack_id')), { '101': '14', '102': '10' }, table);
     }
   });
 
@@ -129,6 +135,22 @@ describe('storage tiers on the embedded store', () => {
         { t: tenant },
       );
       assert.deepEqual(b, { m1: '0', h1: '0' });
+    });
+
+    it('sums every series of a service into the per-service rollups, equal raw per (service, bucket, stack)', async () => {
+      const byService = (bucketSeconds: number) => `(service, intDiv(toUInt32(bucket), ${bucketSeconds}), stack_id)`;
+      const raw1m = await sums(store, 'samples_raw', tenant, byService(60));
+      assert.equal([...raw1m.values()].reduce((a, v) => a + BigInt(v), 0n), BigInt(expectedTotal));
+      assert.deepEqual(await sums(store, 'service_samples_1m', tenant, byService(60)), raw1m);
+      assert.deepEqual(await sums(store, 'service_samples_1h', tenant, byService(3600)), await sums(store, 'samples_raw', tenant, byService(3600)));
+      // One row per (service, bucket, stack) once merged: api's two pods share its rows.
+      await store.command('OPTIMIZE TABLE service_samples_1m FINAL');
+      const [n] = await store.select<{ rows: string; keys: string }>(
+        `SELECT toString(count()) AS rows, toString(uniqExact(service, bucket, stack_id)) AS keys FROM service_samples_1m WHERE tenant = {t:String}`,
+        { t: tenant },
+      );
+      assert.equal(n!.rows, n!.keys);
+      assert.equal(n!.rows, String(raw1m.size));
     });
 
     it('folds each (series, bucket) to at most K stacks with `other`, keeping every sum exact', async () => {
@@ -224,10 +246,12 @@ describe('storage tiers on the embedded store', () => {
   it('re-applies only the tier DDL whose configuration changed', async () => {
     assert.deepEqual(await syncTierDdl(store.client, store.tiers), []);
     const changed = loadTiers((name) => ({ HOTPATH_TIER_1M_BUCKET_SECONDS: '120', HOTPATH_TIER_1M_MAX_STACKS: String(MAX_1M), HOTPATH_TIER_1H_MAX_STACKS: String(MAX_1H) })[name], 10);
-    assert.deepEqual(await syncTierDdl(store.client, changed), ['samples_1m_mv']);
+    assert.deepEqual(await syncTierDdl(store.client, changed), ['samples_1m_mv', 'service_samples_1m_mv']);
     const [mv] = await store.select<{ q: string }>(`SELECT as_select AS q FROM system.tables WHERE database = currentDatabase() AND name = 'samples_1m_mv'`);
     assert.match(mv!.q, /intDiv\(toUInt32\(bucket\), 120\) \* 120/);
-    assert.deepEqual(await syncTierDdl(store.client, store.tiers), ['samples_1m_mv']);
+    const [perService] = await store.select<{ q: string }>(`SELECT as_select AS q FROM system.tables WHERE database = currentDatabase() AND name = 'service_samples_1m_mv'`);
+    assert.match(perService!.q, /intDiv\(toUInt32\(bucket\), 120\) \* 120/);
+    assert.deepEqual(await syncTierDdl(store.client, store.tiers), ['samples_1m_mv', 'service_samples_1m_mv']);
   });
 
   // Last: it shortens the TTLs of the shared tables.
@@ -246,7 +270,7 @@ describe('storage tiers on the embedded store', () => {
       10,
     );
     const changed = await syncTierDdl(store.client, short);
-    assert.deepEqual(changed.sort(), ['samples_1h', 'samples_1m', 'samples_raw', 'series', 'series_labels', 'stacks']);
+    assert.deepEqual(changed.sort(), ['samples_1h', 'samples_1m', 'samples_raw', 'series', 'series_labels', 'service_samples_1h', 'service_samples_1m', 'stacks']);
 
     const tenant = 'ttl';
     const rows = (['critical', 'standard', 'batch'] as const).map((retention, i) => ({
@@ -260,7 +284,7 @@ describe('storage tiers on the embedded store', () => {
       { tenant, stack_id: '77', frames: ['main'], last_seen: old },
       { tenant, stack_id: '78', frames: ['gone'], last_seen: nowS - 60 * 86400 },
     ]);
-    for (const table of ['samples_raw', 'samples_1m', 'samples_1h', 'series', 'series_labels', 'stacks']) await store.command(`OPTIMIZE TABLE ${table} FINAL`);
+    for (const table of ['samples_raw', 'samples_1m', 'samples_1h', 'service_samples_1m', 'service_samples_1h', 'series', 'series_labels', 'stacks']) await store.command(`OPTIMIZE TABLE ${table} FINAL`);
 
     const present = async (table: string) =>
       (await store.select<{ k: string }>(`SELECT DISTINCT concat(retention, ':', toString(fingerprint)) AS k FROM ${table} WHERE tenant = {t:String} ORDER BY k`, { t: tenant })).map((r) => r.k);
@@ -268,6 +292,11 @@ describe('storage tiers on the embedded store', () => {
     assert.deepEqual(await present('samples_1m'), ['batch:999', 'critical:900', 'standard:901']);
     assert.deepEqual(await present('samples_1h'), ['batch:999', 'critical:900', 'standard:901']);
     assert.deepEqual(await present('series'), ['critical:900', 'standard:901']);
+    // The per-service rollups expire as their tier does (each service is named after its retention tier here): the
+    // old batch row (12) is gone, the late one (12) stays.
+    for (const table of ['service_samples_1m', 'service_samples_1h']) {
+      assert.deepEqual(Object.fromEntries(await sums(store, table, tenant, "concat(retention, ':', service)")), { 'batch:batch': '12', 'critical:critical': '10', 'standard:standard': '11' }, table);
+    }
     const stacks = await store.select<{ id: string }>('SELECT toString(stack_id) AS id FROM stacks WHERE tenant = {t:String} ORDER BY id', { t: tenant });
     assert.deepEqual(stacks, [{ id: '77' }]);
     // The coarse tiers drop whole parts (one retention tier and day each) rather than rewriting rows.

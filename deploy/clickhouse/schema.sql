@@ -214,15 +214,72 @@ CREATE TABLE IF NOT EXISTS fix_candidates ON CLUSTER hotpath (
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/hotpath/fix_candidates', '{replica}', reported_at)
 ORDER BY (tenant, service, profile_type, version, function);
 
+CREATE TABLE IF NOT EXISTS service_samples_1m_local ON CLUSTER hotpath (
+    tenant       LowCardinality(String),
+    profile_type LowCardinality(String),
+    service      LowCardinality(String),
+    bucket       DateTime,
+    stack_id     UInt64,
+    retention    LowCardinality(String),
+    value        Int64,
+    inserted_at  SimpleAggregateFunction(max, DateTime) DEFAULT now() CODEC(Delta, ZSTD(1))
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/hotpath/service_samples_1m_local', '{replica}', value)
+PARTITION BY (retention, toDate(bucket))
+ORDER BY (tenant, profile_type, service, bucket, stack_id)
+SETTINGS replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS service_samples_1m ON CLUSTER hotpath AS service_samples_1m_local ENGINE = Distributed(hotpath, hotpath, service_samples_1m_local, cityHash64(service));
+
+CREATE TABLE IF NOT EXISTS service_samples_1h_local ON CLUSTER hotpath (
+    tenant       LowCardinality(String),
+    profile_type LowCardinality(String),
+    service      LowCardinality(String),
+    bucket       DateTime,
+    stack_id     UInt64,
+    retention    LowCardinality(String),
+    value        Int64,
+    inserted_at  SimpleAggregateFunction(max, DateTime) DEFAULT now() CODEC(Delta, ZSTD(1))
+)
+ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/hotpath/service_samples_1h_local', '{replica}', value)
+PARTITION BY (retention, toDate(bucket))
+ORDER BY (tenant, profile_type, service, bucket, stack_id)
+SETTINGS replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
+
+CREATE TABLE IF NOT EXISTS service_samples_1h ON CLUSTER hotpath AS service_samples_1h_local ENGINE = Distributed(hotpath, hotpath, service_samples_1h_local, cityHash64(service));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS service_samples_1m_mv ON CLUSTER hotpath TO service_samples_1m_local AS SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at
+FROM samples_raw_local
+GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS service_samples_1h_mv ON CLUSTER hotpath TO service_samples_1h_local AS SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at
+FROM samples_raw_local
+GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
+
+CREATE TABLE IF NOT EXISTS service_rollup_start ON CLUSTER hotpath (
+    since       DateTime,
+    recorded_at DateTime DEFAULT now()
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/hotpath/service_rollup_start', '{replica}')
+ORDER BY recorded_at;
+
 ALTER TABLE samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, fingerprint, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, value, inserted_at FROM samples_raw_local;
 
+ALTER TABLE service_samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw_local GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
+
 ALTER TABLE samples_1h_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, fingerprint, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, value, inserted_at FROM samples_raw_local;
+
+ALTER TABLE service_samples_1h_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw_local GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
 
 ALTER TABLE samples_raw_local ON CLUSTER hotpath MODIFY TTL greatest(bucket, inserted_at) + multiIf(retention = 'critical', 604800, retention = 'batch', 43200, 172800);
 
 ALTER TABLE samples_1m_local ON CLUSTER hotpath MODIFY TTL greatest(bucket, inserted_at) + multiIf(retention = 'critical', 2592000, retention = 'batch', 604800, 1209600);
 
+ALTER TABLE service_samples_1m_local ON CLUSTER hotpath MODIFY TTL greatest(bucket, inserted_at) + multiIf(retention = 'critical', 2592000, retention = 'batch', 604800, 1209600);
+
 ALTER TABLE samples_1h_local ON CLUSTER hotpath MODIFY TTL greatest(bucket, inserted_at) + multiIf(retention = 'critical', 34560000, retention = 'batch', 2592000, 7776000);
+
+ALTER TABLE service_samples_1h_local ON CLUSTER hotpath MODIFY TTL greatest(bucket, inserted_at) + multiIf(retention = 'critical', 34560000, retention = 'batch', 2592000, 7776000);
 
 ALTER TABLE series_local ON CLUSTER hotpath MODIFY TTL greatest(toDateTime(day) + 86400, inserted_at) + multiIf(retention = 'critical', 34646400, retention = 'batch', 2678400, 7862400);
 

@@ -88,7 +88,7 @@ describe('cluster DDL', () => {
         if (engine) assert.ok(engine.startsWith('Replicated') || engine === 'Distributed', s);
       }
       const distributed = statements.filter((s) => s.includes('ENGINE = Distributed')).map((s) => /TABLE IF NOT EXISTS (\w+)/.exec(s)![1]).sort();
-      assert.deepEqual(distributed, ['samples_1h', 'samples_1m', 'samples_raw', 'series', 'series_labels']);
+      assert.deepEqual(distributed, ['samples_1h', 'samples_1m', 'samples_raw', 'series', 'series_labels', 'service_samples_1h', 'service_samples_1m']);
       assert.ok(statements.includes("ALTER TABLE samples_1h_local ON CLUSTER hotpath MODIFY TTL greatest(bucket, inserted_at) + multiIf(retention = 'critical', 34560000, retention = 'batch', 2592000, 7776000)"));
     });
 

@@ -27,6 +27,10 @@ export const SHARDED_TABLES: Readonly<Record<string, string>> = {
   samples_1h: 'fingerprint',
   series: 'fingerprint',
   series_labels: 'fingerprint',
+  // Fed by each shard's own view from its samples_raw rows: a service's sums are spread over the shards and summed
+  // again by the Distributed read. The key only routes direct inserts, which nothing makes.
+  service_samples_1m: 'cityHash64(service)',
+  service_samples_1h: 'cityHash64(service)',
 };
 
 export interface ClusterLayout {

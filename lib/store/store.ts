@@ -10,6 +10,7 @@ import type { TiersConfig } from '../config/tiers.ts';
 import { createStoreClient } from './client.ts';
 import { clusterRewriter } from './cluster-ddl.ts';
 import { migrate } from './migrations.ts';
+import { readServiceRollupStart, recordServiceRollupStart } from './service-rollup-start.ts';
 import { StagedInserts } from './staged-insert.ts';
 import { syncTierDdl } from './tiers-ddl.ts';
 
@@ -53,6 +54,9 @@ export class Store {
   /** Embedded engine only: large inserts go through a staged file (staged-insert.ts says why). */
   private readonly staged?: StagedInserts;
 
+  /** Once read: it never changes after it is recorded (service-rollup-start.ts). */
+  private serviceRollupSince?: number;
+
   private constructor(client: ClickHouseClient, tiers: TiersConfig, staged?: StagedInserts) {
     this.client = client;
     this.tiers = tiers;
@@ -77,6 +81,7 @@ export class Store {
     const rewrite = cfg.clickhouse.cluster ? clusterRewriter({ cluster: cfg.clickhouse.cluster, database: db }) : undefined;
     await migrate(client, { rewrite });
     await syncTierDdl(client, cfg.tiers, rewrite);
+    await recordServiceRollupStart(client);
     const staged = cfg.clickhouse.url ? undefined : new StagedInserts(client, join(cfg.dataDir, 'insert-staging'));
     return new Store(client, cfg.tiers, staged);
   }
@@ -84,6 +89,15 @@ export class Store {
   async select<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
     const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
     return rs.json<T>();
+  }
+
+  /**
+   * Seconds since the epoch from which the per-service rollups hold every sample (service-rollup-start.ts);
+   * undefined if not recorded, in which case nothing may read them.
+   */
+  async serviceRollupStart(): Promise<number | undefined> {
+    if (this.serviceRollupSince === undefined) this.serviceRollupSince = await readServiceRollupStart(this);
+    return this.serviceRollupSince;
   }
 
   async command(query: string, params: Record<string, unknown> = {}): Promise<void> {

@@ -40,14 +40,36 @@ export function rollupSelect(bucketSeconds: number): string {
   );
 }
 
+/** The per-service table of a rollup tier (schemas/clickhouse/008_service_rollups.sql). */
+export const serviceRollupTable = (rollupTable: string): string => `service_${rollupTable}`;
+
+/**
+ * The per-service rollup view's query: raw rows summed over the service's series, in the tier's buckets. GROUP BY
+ * `bucket` is the rounded alias, not the raw column (ClickHouse resolves a SELECT alias first).
+ */
+export function serviceRollupSelect(bucketSeconds: number): string {
+  return (
+    `SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), ${bucketSeconds}) * ${bucketSeconds}) AS bucket, ` +
+    'stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw ' +
+    'GROUP BY tenant, profile_type, service, bucket, stack_id, retention'
+  );
+}
+
 /** Every configuration-dependent statement, in the order they are applied. */
 export function tierStatements(tiers: TiersConfig): TierStatement[] {
   const out: TierStatement[] = [];
   for (const r of tiers.rollups) {
     out.push({ object: `${r.table}_mv`, sql: `ALTER TABLE ${r.table}_mv MODIFY QUERY ${rollupSelect(r.bucketSeconds)}` });
+    const perService = serviceRollupTable(r.table);
+    out.push({ object: `${perService}_mv`, sql: `ALTER TABLE ${perService}_mv MODIFY QUERY ${serviceRollupSelect(r.bucketSeconds)}` });
   }
   out.push({ object: 'samples_raw', sql: `ALTER TABLE samples_raw MODIFY TTL ${samplesTtl(tiers, 'raw')}` });
-  for (const r of tiers.rollups) out.push({ object: r.table, sql: `ALTER TABLE ${r.table} MODIFY TTL ${samplesTtl(tiers, r.name)}` });
+  for (const r of tiers.rollups) {
+    out.push({ object: r.table, sql: `ALTER TABLE ${r.table} MODIFY TTL ${samplesTtl(tiers, r.name)}` });
+    // A tier's per-service rows live as long as its per-series rows: a query may read either for the same range.
+    const perService = serviceRollupTable(r.table);
+    out.push({ object: perService, sql: `ALTER TABLE ${perService} MODIFY TTL ${samplesTtl(tiers, r.name)}` });
+  }
   // A series-day row is referenced by samples of that day (until its end) in any tier of its retention.
   const seriesEnd = 'greatest(toDateTime(day) + 86400, inserted_at)';
   out.push({ object: 'series', sql: `ALTER TABLE series MODIFY TTL ${seriesEnd} + ${secondsByRetention((t) => longestTtl(tiers, t) + REFERENCE_REFRESH_SECONDS)}` });

@@ -4,6 +4,7 @@
  */
 import type { Store } from '../../lib/store/store.ts';
 import { Params, seriesFilter, serviceEquals, type Selection } from './selection.ts';
+import { serviceSamples } from './service-rollup.ts';
 import { chooseTier, type Tier } from './tier.ts';
 
 export interface SummedStack {
@@ -50,10 +51,11 @@ const FRAMES_CHUNK = 5_000;
 export async function mergeStacks(store: Store, sel: Selection, rawBucketSeconds: number): Promise<MergedStacks> {
   const tier = chooseTier(store.tiers, rawBucketSeconds, sel);
   const params = new Params();
-  const where = samplesWhere(sel, tier, params);
+  // A service-only selection reads the per-service rollups (service-rollup.ts); anything else every series.
+  const source = (await serviceSamples(store, sel, tier, params)) ?? `SELECT stack_id, value FROM ${tier.table} WHERE ${samplesWhere(sel, tier, params)}`;
   const sums = await store.select<{ id: string; v: string }>(
     // Not `AS value`: ClickHouse would read the HAVING's `value` as this alias.
-    `SELECT toString(stack_id) AS id, toString(sum(value)) AS v FROM ${tier.table} WHERE ${where} GROUP BY stack_id HAVING sum(value) != 0`,
+    `SELECT toString(stack_id) AS id, toString(sum(value)) AS v FROM (${source}) GROUP BY stack_id HAVING sum(value) != 0`,
     params.values,
   );
   const frames = new Map<string, string[]>();
