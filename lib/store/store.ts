@@ -117,6 +117,9 @@ export class Store {
         await this.staged.insert(table, formatted.columns, formatted.format, formatted.body, settings);
         return;
       }
+      // Inline, without formatting the rows a second time: the client takes JSON text only as an object stream.
+      await this.client.command({ query: `INSERT INTO ${table} (${formatted.columns.join(', ')}) FORMAT ${formatted.format}\n${formatted.body}`, clickhouse_settings: settings });
+      return;
     }
     if (rows instanceof FormattedRows) {
       await this.client.insert({

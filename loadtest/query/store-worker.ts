@@ -9,15 +9,17 @@
  * service (synth.ts), checks it, then measures the bare queries. mode `bare`: only the bare queries, on a data
  * directory generated before (after Hotpath has stopped).
  *
- * Bare queries per range, on the table the query service reads for that range (services/query/tier.ts chooseTier):
+ * Bare queries per range, on the per-series table the query service's tier choice names for that range
+ * (services/query/tier.ts chooseTier):
  *   (a) SELECT stack_id, sum(value) … WHERE tenant, profile_type, service, bucket range GROUP BY stack_id
  *   (b) (a) joined to `stacks` for the frames;
- * and, to split Hotpath's time: (c) the GROUP BY of Hotpath's own query (its `sums` CTE: (a) plus the series
- * filter `fingerprint IN (SELECT … FROM series …)`, from services/query/stacks.ts samplesWhere), Hotpath's whole
- * stacks query in this process (mergeStacks: the SQL Hotpath runs, through the same client, without HTTP), (d) that
- * same SQL text (captured from mergeStacks) without its `AND stack_id IN (SELECT stack_id FROM sums)` (which makes
- * ClickHouse run the `sums` CTE a second time), and Hotpath's in-app steps on the result (topFunctions, flameTree +
- * JSON). Each: `warmups` unmeasured runs, then `reps` measured ones.
+ *   (e) (b) over the per-service rollup of that grid (service_samples_1m, or _1h for the 1h tier): the bare query
+ *       on the rows Hotpath's service-only path can read (services/query/service-rollup.ts);
+ * and, to split Hotpath's time: (c) (a) plus the series filter `fingerprint IN (SELECT … FROM series …)` (the
+ * per-series path's sums, services/query/stacks.ts samplesWhere), Hotpath's whole stacks query in this process
+ * (mergeStacks: the SQL Hotpath runs, through the same client, without HTTP), (d) — only while Hotpath's SQL had it —
+ * that SQL without `AND stack_id IN (SELECT stack_id FROM sums)`, and Hotpath's in-app steps on the result
+ * (topFunctions, flameTree + JSON). Each: `warmups` unmeasured runs, then `reps` measured ones.
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../lib/config/index.ts';
@@ -74,6 +76,12 @@ export interface BareRange {
   cMs: number[];
   /** Empty when Hotpath's SQL no longer has the filter (the query service changed). */
   dMs: number[];
+  /** (e): (b) over the per-service rollup of the tier's bucket (what a bare query on Hotpath's per-service data costs). */
+  eMs: number[];
+  eTable: string;
+  /** The samples tables Hotpath's stacks SQL read, and their rows for the service in the range. */
+  hotpathTables: string[];
+  hotpathRows: number;
   hotpathSqlMs: number[];
   topJsMs: number[];
   flameJsMs: number[];
@@ -139,12 +147,23 @@ async function generate(): Promise<Generation> {
   for (let h = startS; h < rawFromS; h += 3600) {
     await step('samples_1m direct', () => store.client.command({ query: insertRowsSql(shape, 'samples_1m', 60, h, h + 3600), query_params: params, clickhouse_settings: direct }));
     await step('samples_1h direct', () => store.client.command({ query: insertRowsSql(shape, 'samples_1h', 3600, h, h + 3600), query_params: params, clickhouse_settings: direct }));
+    // The per-service rollups as their views would have made them: the same rows summed over the series.
+    for (const tier of ['samples_1m', 'samples_1h'] as const) {
+      await step(`service_${tier} direct`, () => store.client.command({ query: serviceRollupFromSql(`service_${tier}`, tier, h, h + 3600), clickhouse_settings: direct }));
+    }
     log(`rollups written up to ${new Date((h + 3600) * 1000).toISOString()}`);
   }
   // The raw window: through samples_raw and the rollup views, with default insert settings (the aggregator's).
   for (let h = rawFromS; h < shape.endS; h += 3600) {
     await step('samples_raw (+ views)', () => store.client.command({ query: insertRowsSql(shape, 'samples_raw', shape.bucketSeconds, h, Math.min(h + 3600, shape.endS)), query_params: params }));
     log(`raw written up to ${new Date(Math.min(h + 3600, shape.endS) * 1000).toISOString()}`);
+  }
+
+  /** Per-service rows made from a per-series rollup's rows of [fromS, untilS). */
+  function serviceRollupFromSql(into: string, from: string, fromS: number, untilS: number): string {
+    return `INSERT INTO ${into} (tenant, profile_type, service, bucket, stack_id, retention, value)
+      SELECT tenant, profile_type, service, bucket, stack_id, retention, sum(value) FROM ${from}
+      WHERE bucket >= toDateTime(${fromS}) AND bucket < toDateTime(${untilS}) GROUP BY tenant, profile_type, service, bucket, stack_id, retention`;
   }
 
   // Direct rollup rows == the views' rows, checked on the first raw hour.
@@ -165,17 +184,31 @@ async function generate(): Promise<Generation> {
       equivalence.push({ tier, rows: Number(r!.n), differing: Number(r!.diff) });
       await store.command(`DROP TABLE qbench_check.${tier}`);
     }
+    for (const tier of ['samples_1m', 'samples_1h'] as const) {
+      const perService = `service_${tier}`;
+      await store.command(`DROP TABLE IF EXISTS qbench_check.${perService}`);
+      await store.command(`CREATE TABLE qbench_check.${perService} AS ${db}.${perService}`);
+      const h = rawFromS;
+      await store.command(serviceRollupFromSql(`qbench_check.${perService}`, `${db}.${tier}`, h, h + 3600));
+      const w = `bucket >= toDateTime(${h}) AND bucket < toDateTime(${h + 3600})`;
+      const sums = (t: string) => `SELECT service, bucket, stack_id, sum(value) AS v FROM ${t} WHERE ${w} GROUP BY service, bucket, stack_id`;
+      const [r] = await store.select<{ n: string; diff: string }>(
+        `SELECT count() AS n, countIf(x.v != y.v) AS diff FROM (${sums(`${db}.${perService}`)}) AS x FULL OUTER JOIN (${sums(`qbench_check.${perService}`)}) AS y USING (service, bucket, stack_id)`,
+      );
+      equivalence.push({ tier: perService, rows: Number(r!.n), differing: Number(r!.diff) });
+      await store.command(`DROP TABLE qbench_check.${perService}`);
+    }
     await store.command('DROP DATABASE qbench_check');
   });
 
   if (input.optimize) {
-    for (const t of ['samples_raw', 'samples_1m', 'samples_1h', 'stacks', 'series', 'series_labels']) await step(`OPTIMIZE ${t} FINAL`, () => store.command(`OPTIMIZE TABLE ${t} FINAL`));
+    for (const t of ['samples_raw', 'samples_1m', 'samples_1h', 'service_samples_1m', 'service_samples_1h', 'stacks', 'series', 'series_labels']) await step(`OPTIMIZE ${t} FINAL`, () => store.command(`OPTIMIZE TABLE ${t} FINAL`));
   }
 
   const tables = (
     await store.select<{ table: string; rows: string; parts: string; bytes: string }>(
       `SELECT table, sum(rows) AS rows, count() AS parts, sum(bytes_on_disk) AS bytes FROM system.parts
-       WHERE active AND database = currentDatabase() AND table IN ('samples_raw', 'samples_1m', 'samples_1h', 'stacks', 'series', 'series_labels')
+       WHERE active AND database = currentDatabase() AND table IN ('samples_raw', 'samples_1m', 'samples_1h', 'service_samples_1m', 'service_samples_1h', 'stacks', 'series', 'series_labels')
        GROUP BY table ORDER BY table`,
     )
   ).map((r) => ({ table: r.table, rows: Number(r.rows), parts: Number(r.parts), bytes: Number(r.bytes) }));
@@ -184,7 +217,7 @@ async function generate(): Promise<Generation> {
   );
   const [m1] = await store.select<{ m: string }>('SELECT max(n) AS m FROM (SELECT fingerprint, bucket, uniqExact(stack_id) AS n FROM samples_1m GROUP BY fingerprint, bucket)');
   const tierTotals: Generation['tierTotals'] = [];
-  for (const [table, fromS] of [['samples_raw', rawFromS], ['samples_1m', startS], ['samples_1h', startS]] as const) {
+  for (const [table, fromS] of [['samples_raw', rawFromS], ['samples_1m', startS], ['samples_1h', startS], ['service_samples_1m', startS], ['service_samples_1h', startS]] as const) {
     const [got] = await store.select<{ v: string }>(`SELECT toString(sum(value)) AS v FROM ${table} WHERE bucket >= toDateTime(${fromS}) AND bucket < toDateTime(${shape.endS})`);
     const [exp] = await store.select<{ total: string }>(expectedTotalSql(shape, fromS, shape.endS));
     tierTotals.push({ table, fromS, untilS: shape.endS, total: got!.v, expected: exp!.total });
@@ -238,6 +271,9 @@ async function bare(range: QueryRange): Promise<BareRange> {
     GROUP BY stack_id HAVING v != 0`;
   const bSql = `SELECT st.frames AS frames, toString(sums.v) AS value FROM (${aSql}) AS sums
     INNER JOIN (SELECT stack_id, frames FROM stacks WHERE tenant = {tenant:String}) AS st USING stack_id`;
+  // (e): (b) over the per-service rollup whose bucket the tier's grid rounds to (samples_1m's for raw and 1m).
+  const eTable = tier.name === '1h' ? 'service_samples_1h' : 'service_samples_1m';
+  const eSql = bSql.replace(`FROM ${tier.table}`, `FROM ${eTable}`);
   const cParams = new Params();
   const cSql = `SELECT stack_id, sum(value) AS v FROM ${tier.table} WHERE ${samplesWhere(sel, tier, cParams)} GROUP BY stack_id HAVING v != 0`;
   const q = async <T>(sql: string, params: Record<string, unknown> = qp) => (await store.client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<T>();
@@ -256,6 +292,7 @@ async function bare(range: QueryRange): Promise<BareRange> {
   const [aRows, aMs] = await measure(() => q<{ stack_id: string; v: string }>(aSql));
   const [bRows, bMs] = await measure(() => q<{ frames: string[]; value: string }>(bSql));
   const [cRows, cMs] = await measure(() => q<{ stack_id: string; v: string }>(cSql, cParams.values));
+  const [eRows, eMs] = await measure(() => q<{ frames: string[]; value: string }>(eSql));
   const [merged, hotpathSqlMs] = await measure(() => mergeStacks(store, sel, config.bucketSeconds));
   // Hotpath's SQL text and parameters, as mergeStacks issues them.
   let captured: { sql: string; params: Record<string, unknown> } | undefined;
@@ -263,7 +300,8 @@ async function bare(range: QueryRange): Promise<BareRange> {
     get: (target, prop, receiver) =>
       prop === 'select'
         ? (sql: string, params: Record<string, unknown> = {}) => {
-            captured = { sql, params };
+            // The first select is the sums; the frames lookups follow.
+            captured ??= { sql, params };
             return target.select(sql, params);
           }
         : Reflect.get(target, prop, receiver),
@@ -289,6 +327,18 @@ async function bare(range: QueryRange): Promise<BareRange> {
     qp,
   );
   const aTotal = aRows.reduce((s, r) => s + BigInt(r.v), 0n);
+  const eTotal = eRows.reduce((s, r) => s + BigInt(r.value), 0n);
+  if (eTotal !== ind.total) throw new Error(`${range.name}: (e) over ${eTable} sums to ${eTotal}, (b) to ${ind.total}`);
+  const hotpathTables = [...new Set([...(captured?.sql ?? '').matchAll(/FROM (\w+) WHERE/g)].map((m) => m[1]!))];
+  let hotpathRows = 0;
+  for (const t of hotpathTables) {
+    const [n] = await store.select<{ n: string }>(
+      `SELECT toString(count()) AS n FROM ${t} WHERE tenant = {tenant:String} AND profile_type = {pt:String} AND service = {service:String}
+         AND bucket >= toDateTime({from:UInt32}) AND bucket < toDateTime({until:UInt32})`,
+      qp,
+    );
+    hotpathRows += Number(n!.n);
+  }
   const cTotal = cRows.reduce((s, r) => s + BigInt(r.v), 0n);
   if (aTotal !== ind.total || cTotal !== ind.total || merged.total !== ind.total) {
     throw new Error(`${range.name}: totals differ: (a) ${aTotal}, (b) ${ind.total}, (c) ${cTotal}, mergeStacks ${merged.total}`);
@@ -306,6 +356,10 @@ async function bare(range: QueryRange): Promise<BareRange> {
     bMs,
     cMs,
     dMs,
+    eMs,
+    eTable,
+    hotpathTables,
+    hotpathRows,
     hotpathSqlMs,
     topJsMs,
     flameJsMs,
