@@ -5,6 +5,7 @@
  *   hotpath ingest|aggregator|query   one role alone (scale-out)
  */
 import { loadConfig, type Role } from '../lib/config/index.ts';
+import { startSelfProfile } from '../lib/telemetry/self-profile.ts';
 import { keysCommand } from './keys.ts';
 import { runCiCommand, startModule } from './lazy-commands.ts';
 
@@ -28,11 +29,16 @@ async function main(argv: string[]): Promise<number> {
   if (ci !== undefined) return ci;
   if (command === 'start' || command === 'ingest' || command === 'aggregator' || command === 'query') {
     const config = loadConfig(process.env, command === 'start' ? {} : { roles: [command as Role] });
+    // Before the server, so that a missing SDK fails the start rather than a running server (and startup is profiled).
+    const selfProfiler = await startSelfProfile(config.selfProfile, config.roles);
     const { startHotpath } = await startModule();
     const running = await startHotpath(config);
+    if (selfProfiler) running.log.info({ url: config.selfProfile.url, name: config.selfProfile.name, tags: selfProfiler.tags }, 'self-profiling');
     const stop = async (signal: string) => {
       running.log.info({ signal }, 'stopping');
       await running.close();
+      // After close: the last upload then holds the shutdown too.
+      await selfProfiler?.stop();
       process.exit(0);
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -110,6 +110,17 @@ export interface HotpathConfig {
   tiers: TiersConfig;
   /** Cost of one core for an hour, for services without their own `costPerCoreHour` (reports; unset = no cost figures). */
   costPerCoreHour?: number;
+  /** Hotpath profiling itself into a second Hotpath (lib/telemetry/self-profile.ts). */
+  selfProfile: SelfProfileConfig;
+}
+
+export interface SelfProfileConfig {
+  /** Base URL of the Hotpath that receives this process's profiles; empty = self-profiling off. */
+  url: string;
+  /** Application name there, i.e. its `service_name`. */
+  name: string;
+  /** How often the SDK uploads what it sampled. */
+  uploadIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -170,6 +181,35 @@ function list(env: Env, name: string, file: Record<string, unknown>, key: string
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/**
+ * The self-profiling target, checked here so that a typo fails at startup rather than as uploads the SDK drops
+ * without a word (it logs refused uploads only under DEBUG=pyroscope).
+ */
+function parseSelfProfile(url: string, name: string, uploadIntervalMs: number): SelfProfileConfig {
+  if (url !== '') {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      /* reported below */
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash) {
+      throw new Error(`config: HOTPATH_SELF_PROFILE_URL must be the http(s) base URL of a Hotpath (e.g. http://profiles:4040), got ${JSON.stringify(url)}`);
+    }
+    // The SDK appends "/ingest" to the address as given: a trailing slash would make it "//ingest".
+    url = url.replace(/\/+$/, '');
+  }
+  // The SDK sends the name inside Pyroscope's `name{k=v,...}` syntax, so these characters would garble it.
+  if (name === '' || /[{}=,]/.test(name)) {
+    throw new Error(`config: HOTPATH_SELF_PROFILE_NAME must be non-empty without '{', '}', '=' or ',', got ${JSON.stringify(name)}`);
+  }
+  // The SDK stamps uploads with whole seconds: a shorter interval would send profiles with from = until.
+  if (!Number.isInteger(uploadIntervalMs) || uploadIntervalMs < 1000) {
+    throw new Error(`config: HOTPATH_SELF_PROFILE_INTERVAL_MS must be an integer ≥ 1000, got ${uploadIntervalMs}`);
+  }
+  return { url, name, uploadIntervalMs };
 }
 
 function parseRoles(raw: string): Role[] {
@@ -250,6 +290,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     auth: bool(env, 'HOTPATH_AUTH', file, 'auth', false),
     tenantLimits: (env.HOTPATH_TENANT_LIMITS ? JSON.parse(env.HOTPATH_TENANT_LIMITS) : file.tenantLimits ?? {}) as TenantLimits,
     costPerCoreHour: optionalNum(env, 'HOTPATH_COST_PER_CORE_HOUR', file, 'costPerCoreHour'),
+    selfProfile: parseSelfProfile(
+      str(env, 'HOTPATH_SELF_PROFILE_URL', file, 'selfProfileUrl', '').trim(),
+      str(env, 'HOTPATH_SELF_PROFILE_NAME', file, 'selfProfileName', 'hotpath'),
+      num(env, 'HOTPATH_SELF_PROFILE_INTERVAL_MS', file, 'selfProfileIntervalMs', 10_000),
+    ),
     tiers: loadTiers((name, key) => env[name] ?? ((file.tiers ?? {}) as Record<string, unknown>)[key], num(env, 'HOTPATH_BUCKET_SECONDS', file, 'bucketSeconds', 10)),
   };
   return { ...cfg, ...overrides };

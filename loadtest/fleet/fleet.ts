@@ -10,8 +10,9 @@
  * Options: --services --versions --zones --pods (fleet shape; agents = their product), --period (s between an
  * agent's pushes), --seconds (run length), --max-profiles, --max-inflight, --protocol ingest|push,
  * --file (base profile in ../shared/testdata/profiles), --cpu-prof DIR (profile the server's main thread: a .cpuprofile
- * written at its exit, via cpu-prof-preload.mjs),
- * --append (append the table to BENCHMARKS.md).
+ * written at its exit, via cpu-prof-preload.mjs), --self-profile DIR (the server profiles itself into a second Hotpath
+ * started here; its CPU top tables and flame graph over the run window go to DIR: self-profile.ts),
+ * --append (append the table to BENCHMARKS.md; not with --self-profile, whose figures carry the profiler's cost).
  */
 import { execSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { cpuPercent, dirBytes, peakRss, sampleProc } from './proc-stats.ts';
 import { agentPush, agentsOf, runFleet, type Agent } from './run.ts';
 import { Sender, timeMember, type Protocol } from './sender.ts';
 import { buildVariant, loadBase, type Variant } from './variants.ts';
+import { captureSelfProfile, startReceiver } from './self-profile.ts';
 import { queryLatencies, rangeParams, verifyTotals } from './verify.ts';
 
 const { values: a } = parseArgs({
@@ -47,6 +49,7 @@ const { values: a } = parseArgs({
     protocol: { type: 'string', default: 'ingest' },
     file: { type: 'string', default: 'go-cpu-pprof-labels.pprof' },
     'cpu-prof': { type: 'string' },
+    'self-profile': { type: 'string' },
     append: { type: 'boolean', default: false },
   },
 });
@@ -62,6 +65,7 @@ const shape = {
   generationSeconds: Math.max(1, Number(a.seconds) / Number(a.generations)),
 };
 const seconds = Number(a.seconds);
+if (a['self-profile'] && a.append) throw new Error('--self-profile with --append: a self-profiled run pays for the profiler and is not comparable with the table');
 const protocol = a.protocol as Protocol;
 if (protocol !== 'ingest' && protocol !== 'push') throw new Error(`--protocol must be ingest or push, not ${a.protocol}`);
 const runId = `r${Date.now().toString(36)}`;
@@ -100,6 +104,8 @@ if (a['cpu-prof']) {
   env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./cpu-prof-preload.mjs', import.meta.url).pathname}`.trim();
   env.HOTPATH_FLEET_CPU_PROF_DIR = a['cpu-prof'];
 }
+const receiver = a['self-profile'] ? await startReceiver() : undefined;
+if (receiver) Object.assign(env, receiver.env);
 const server = await startServer({ env });
 const pid = server.proc.pid!;
 const chDir = join(server.dataDir, 'clickhouse');
@@ -111,9 +117,11 @@ console.log(`hotpath pid ${pid} at ${server.url}, data ${server.dataDir}`);
 const p0 = sampleProc(pid);
 const selfCpu0 = process.cpuUsage();
 let running = true;
+const runFromS = Math.floor(Date.now() / 1000);
 const freshnessP = probeFreshness(server.url, sender, runId, variantOf(agents[0], 0), cpuIndex, () => !running);
 const run = await runFleet(sender, { shape, runId, seconds, maxProfiles: Number(a['max-profiles']), maxInFlight: Number(a['max-inflight']), variantOf, sampleTypes: base.sampleTypes.length });
 const p1 = sampleProc(pid);
+const runUntilS = Math.ceil(Date.now() / 1000);
 const selfCpu = process.cpuUsage(selfCpu0);
 running = false;
 const fresh = await freshnessP;
@@ -143,6 +151,10 @@ const diskAfter = dirBytes(chDir);
 const rssPeak = peakRss(pid);
 await server.stop();
 sender.close();
+if (receiver) {
+  console.log(`self-profile of the server (${a['self-profile']}):\n${await captureSelfProfile(receiver.server.url, a['self-profile']!, runFromS, runUntilS)}`);
+  await receiver.server.stop();
+}
 
 const normalized = new Map<string, NormalizedProfile[]>();
 const svc0 = run.log.filter((l) => agents[l.agent].service === 0).slice(0, 20_000);
