@@ -25,6 +25,7 @@ import { startServer } from '../../test/helpers/server.ts';
 import { bareClickHouse, decodeRates } from './baselines.ts';
 import { CPU_TYPE_ID, probeFreshness } from './freshness.ts';
 import { cpuPercent, dirBytes, peakRss, sampleProc } from './proc-stats.ts';
+import { activePartBytes } from './active-parts.ts';
 import { agentPush, agentsOf, runFleet, type Agent } from './run.ts';
 import { Sender, timeMember, type Protocol } from './sender.ts';
 import { buildVariant, loadBase, type Variant } from './variants.ts';
@@ -150,6 +151,10 @@ console.log(`server inserts: ${writeProfile}`);
 const diskAfter = dirBytes(chDir);
 const rssPeak = peakRss(pid);
 await server.stop();
+// The live data once the server is gone (the directory also holds parts merges replaced, not yet deleted).
+const live = activePartBytes(chDir, 'hotpath');
+const liveBytes = live.reduce((n, t) => n + t.bytes, 0);
+console.log(`active parts: ${live.map((t) => `${t.table} ${t.parts} parts ${t.rows} rows ${t.bytes} B`).join('; ')}`);
 sender.close();
 if (receiver) {
   console.log(`self-profile of the server (${a['self-profile']}):\n${await captureSelfProfile(receiver.server.url, a['self-profile']!, runFromS, runUntilS)}`);
@@ -204,7 +209,8 @@ const md = `
 | server inserts (its /metrics: count × mean) | ${writeProfile} | | |
 | server RSS peak | ${(rssPeak / 2 ** 20).toFixed(0)} MiB | | |
 | server CPU (of ${cpus().length} cores) | ${cpuPercent(p0, p1).toFixed(0)} % | simulator: ${((100 * (selfCpu.user + selfCpu.system)) / 1e6 / run.seconds).toFixed(0)} % | |
-| bytes on disk per sample | ${((diskAfter - diskBefore) / totalSamples).toFixed(2)} B (${(((diskAfter - diskBefore) / (run.wireBytes || 1)) * 100).toFixed(1)} % of the gz bytes) | | |
+| bytes on disk per sample: live data (active parts, all tables) | ${(liveBytes / totalSamples).toFixed(3)} B (${((liveBytes / (run.wireBytes || 1)) * 100).toFixed(2)} % of the gz bytes; largest: ${live.slice(0, 3).map((t) => `${t.table} ${(t.bytes / 2 ** 20).toFixed(1)} MiB`).join(', ')}) | | |
+| bytes on disk per sample: data directory right after the run | ${((diskAfter - diskBefore) / totalSamples).toFixed(2)} B (${(((diskAfter - diskBefore) / (run.wireBytes || 1)) * 100).toFixed(1)} % of the gz bytes; includes parts replaced by merges, deleted after 8 min) | | |
 `;
 console.log(md);
 if (a.append) {
