@@ -75,7 +75,7 @@ export interface Report {
   window: { fromMs: number; untilMs: number; seconds: number; version?: string };
   total: bigint;
   cost: { cpu: boolean; costPerCoreHour: number | null; hoursPerMonth: number; cores: number | null; monthlyCost: number | null; assumption: string };
-  hotPaths: { frames: string[]; value: bigint; share: number }[];
+  hotPaths: { frames: readonly string[]; value: bigint; share: number }[];
   fixCandidates: { function: string; self: bigint; selfShare: number; cores: number | null; monthlyCost: number | null; savingsIfHalved: number | null; savingsIfRemoved: number | null }[];
   trend: { baseline: { fromMs: number; untilMs: number; version?: string; total: bigint }; regressions: TrendRow[]; improvements: TrendRow[] };
   labelCoverage: LabelCoverage;

@@ -4,12 +4,13 @@
  */
 import type { Store } from '../../lib/store/store.ts';
 import { Params, seriesFilter, serviceEquals, type Selection } from './selection.ts';
+import { framesCache } from './frames-cache.ts';
 import { serviceSamples } from './service-rollup.ts';
 import { chooseTier, type Tier } from './tier.ts';
 
 export interface SummedStack {
-  /** Root first. */
-  frames: string[];
+  /** Root first. Shared with the frames cache: never modified. */
+  frames: readonly string[];
   value: bigint;
 }
 
@@ -46,7 +47,8 @@ const FRAMES_CHUNK = 5_000;
  * Two statements, not one: the sums, then the frames of exactly the stacks summed. A single statement with the
  * sums as a CTE referenced twice (as the join's input and as the frames filter) made ClickHouse run the GROUP BY
  * twice — measured on 24 h of a 200-pod service: 2.9 s vs 1.7 s without the second reference (BENCHMARKS.md,
- * query benchmark). Joining the frames here costs a Map lookup per stack.
+ * query benchmark). Joining the frames here costs a Map lookup per stack, and the frames already read by an
+ * earlier query come from the frames cache (frames-cache.ts): the second statement asks only for the others.
  */
 export async function mergeStacks(store: Store, sel: Selection, rawBucketSeconds: number): Promise<MergedStacks> {
   const tier = chooseTier(store.tiers, rawBucketSeconds, sel);
@@ -58,16 +60,25 @@ export async function mergeStacks(store: Store, sel: Selection, rawBucketSeconds
     `SELECT toString(stack_id) AS id, toString(sum(value)) AS v FROM (${source}) GROUP BY stack_id HAVING sum(value) != 0`,
     params.values,
   );
-  const frames = new Map<string, string[]>();
-  for (let i = 0; i < sums.length; i += FRAMES_CHUNK) {
+  const frames = new Map<string, readonly string[]>();
+  const missing: string[] = [];
+  for (const r of sums) {
+    const f = framesCache.get(sel.tenant, r.id);
+    if (f) frames.set(r.id, f);
+    else missing.push(r.id);
+  }
+  for (let i = 0; i < missing.length; i += FRAMES_CHUNK) {
     // BigInt() accepts only an integer: what goes into the SQL text is digits, whatever the rows held.
-    const ids = sums.slice(i, i + FRAMES_CHUNK).map((r) => BigInt(r.id).toString());
+    const ids = missing.slice(i, i + FRAMES_CHUNK).map((id) => BigInt(id).toString());
     const rows = await store.select<{ id: string; frames: string[] }>(
       `SELECT toString(stack_id) AS id, any(frames) AS frames FROM stacks
        WHERE tenant = {tenant:String} AND stack_id IN (${ids.join(',')}) GROUP BY stack_id`,
       { tenant: sel.tenant },
     );
-    for (const r of rows) frames.set(r.id, r.frames);
+    for (const r of rows) {
+      frames.set(r.id, r.frames);
+      framesCache.set(sel.tenant, r.id, r.frames);
+    }
   }
   let total = 0n;
   const stacks: SummedStack[] = [];
