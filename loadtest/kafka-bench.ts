@@ -11,7 +11,7 @@
  */
 import { execSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -143,8 +143,8 @@ if (!args['no-write']) {
 Machine: ${machine}. Command: \`node --import tsx loadtest/kafka-bench.ts --seconds ${seconds} --concurrency ${concurrency} --file ${args.file}\`.
 One \`hotpath ingest\`, one \`hotpath aggregator\`, one \`hotpath query\` (separate processes), a single-node Kafka 3.9
 broker (deploy/kafka, 4 partitions), the store served by the test fixture (embedded engine over HTTP, one query at a
-time: the store is likely the bottleneck here; no ClickHouse server was measured), all on this one machine, which
-was shared with other test runs (load average ~8 during the run). Flush interval 1 s. Freshness has few probes
+time: the store is likely the bottleneck here; no ClickHouse server was measured), all on this one machine (load
+average at the end of the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')}). Flush interval 1 s. Freshness has few probes
 (one per second, each waited out): treat it as indicative.
 
 | profiles/s (200) | non-200 | freshness p50 (ms, ack → visible in /top) | freshness p95 (ms) | probes seen / not seen in 30 s | consumer lag max / mean (messages) |
