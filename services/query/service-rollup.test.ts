@@ -17,8 +17,9 @@ import { Store } from '../../lib/store/store.ts';
 import { Batch } from '../aggregator/batch.ts';
 import { BatchWriter } from '../aggregator/writer.ts';
 import { Params, type Selection } from './selection.ts';
-import { planSegments, selectedService, serviceSamples } from './service-rollup.ts';
+import { planSegments, selectedService, serviceSamples, serviceTierSamples } from './service-rollup.ts';
 import { mergeStacks } from './stacks.ts';
+import { timeseries } from './timeseries.ts';
 import { chooseTier } from './tier.ts';
 
 const TYPE = { id: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', name: 'process_cpu', sampleType: 'cpu', sampleUnit: 'nanoseconds', periodType: 'cpu', periodUnit: 'nanoseconds' };
@@ -137,6 +138,24 @@ describe('per-service read path', () => {
                 toString((SELECT count() FROM samples_1m FINAL WHERE service = 'api')) AS r`,
       );
       assert.equal(Number(rows!.s) * 3, Number(rows!.r));
+    });
+
+    it('gives every time series point as the per-series tier does', async () => {
+      const cases: [number, number, number | undefined][] = [
+        [t0 - 60_000, t1 + 60_000, undefined], // 1m tier, default step
+        [t0 - 60_000, t1 + 60_000, 600],
+        [t0 + 7_777, t0 + 47 * 60_000 + 3_333, 30], // raw tier, by service from samples_raw
+      ];
+      for (const [from, until, step] of cases) {
+        const service = sel('{service_name="api"}', from, until);
+        assert.ok(await serviceTierSamples(store, service, chooseTier(store.tiers, 10, service, { stepSeconds: step ?? (until - from) / 1000 / 1000 }), new Params()), 'takes the per-service path');
+        const a = await timeseries(store, service, 10, { stepSeconds: step });
+        const b = await timeseries(store, sel('{service_name=~"api"}', from, until), 10, { stepSeconds: step });
+        assert.equal(a.tier.name, b.tier.name);
+        assert.equal(a.stepSeconds, b.stepSeconds);
+        assert.ok(a.series[0]!.points.length > 1);
+        assert.deepEqual(a.series, b.series, `${from}..${until} step ${step}`);
+      }
     });
 
     it('records, on a store that already holds samples, the hour after the latest one', async () => {

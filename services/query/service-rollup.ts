@@ -6,7 +6,8 @@
  * same totals — read from fewer rows: the range, on that tier's bucket grid, is cut into the coarsest whole
  * buckets that fit (whole hours from service_samples_1h, whole minutes around them from service_samples_1m, and,
  * when the chosen tier is raw, the raw buckets left at the edges from samples_raw by service). For 24 h of a
- * 200-pod service that is ~24 × (stacks per hour) rows instead of ~170 M (BENCHMARKS.md, query benchmark).
+ * 200-pod service that is ~24 × (stacks per hour) rows instead of ~170 M (BENCHMARKS.md, query benchmark). A time
+ * series without a label split reads the same tier's per-service table (its points are that tier's buckets).
  *
  * Exact only for `service_name` spelled so: the samples' `service` column is that label's value (the aggregator's
  * batch), while a matcher on `service.name` reads whichever spelling a series has first (lib/labels/names.ts).
@@ -59,11 +60,8 @@ export function serviceLevels(store: Store, tier: Tier): Level[] {
   return levels;
 }
 
-/**
- * The rows to sum (`stack_id`, `value`) for a service-only selection, as a subquery; undefined when the
- * selection is not one, or its range starts before the per-service tables are complete.
- */
-export async function serviceSamples(store: Store, sel: Selection, tier: Tier, params: Params): Promise<string | undefined> {
+/** The service of a service-only selection whose range the per-service tables hold, with its bucket-aligned start. */
+async function servedRange(store: Store, sel: Selection, tier: Tier): Promise<{ service: string; fromS: number; untilS: number } | undefined> {
   const service = selectedService(sel);
   if (service === undefined) return undefined;
   const since = await store.serviceRollupStart();
@@ -71,9 +69,23 @@ export async function serviceSamples(store: Store, sel: Selection, tier: Tier, p
   if (since === undefined || fromS < since) return undefined;
   // The same buckets as samplesWhere's `bucket < ceil(until)`: every bucket of the grid that starts before it.
   const untilS = Math.ceil(Math.ceil(sel.untilMs / 1000) / tier.bucketSeconds) * tier.bucketSeconds;
-  const segments = planSegments(fromS, untilS, serviceLevels(store, tier));
+  return { service, fromS, untilS };
+}
+
+function serviceKey(sel: Selection, service: string, params: Params): string {
+  return `tenant = {${params.add(sel.tenant)}:String} AND profile_type = {${params.add(sel.profileTypeId)}:String} AND service = {${params.add(service)}:String}`;
+}
+
+/**
+ * The rows to sum (`stack_id`, `value`) for a service-only selection, as a subquery; undefined when the
+ * selection is not one, or its range starts before the per-service tables are complete.
+ */
+export async function serviceSamples(store: Store, sel: Selection, tier: Tier, params: Params): Promise<string | undefined> {
+  const range = await servedRange(store, sel, tier);
+  if (!range) return undefined;
+  const segments = planSegments(range.fromS, range.untilS, serviceLevels(store, tier));
   if (segments.length === 0) return undefined;
-  const key = `tenant = {${params.add(sel.tenant)}:String} AND profile_type = {${params.add(sel.profileTypeId)}:String} AND service = {${params.add(service)}:String}`;
+  const key = serviceKey(sel, range.service, params);
   const byTable = new Map<string, Segment[]>();
   for (const s of segments) byTable.set(s.table, [...(byTable.get(s.table) ?? []), s]);
   const parts = [...byTable].map(([table, segs]) => {
@@ -81,4 +93,16 @@ export async function serviceSamples(store: Store, sel: Selection, tier: Tier, p
     return `SELECT stack_id, value FROM ${table} WHERE ${key} AND (${ranges.join(' OR ')})`;
   });
   return parts.join(' UNION ALL ');
+}
+
+/**
+ * The rows (`bucket`, `value`) of a time series of a service-only selection, in the tier's own buckets (a time
+ * series keeps its points, so no coarser table serves it): the tier's per-service table, or raw by service.
+ */
+export async function serviceTierSamples(store: Store, sel: Selection, tier: Tier, params: Params): Promise<string | undefined> {
+  const range = await servedRange(store, sel, tier);
+  if (!range) return undefined;
+  const table = tier.name === 'raw' ? tier.table : serviceRollupTable(tier.table);
+  return `SELECT bucket, value FROM ${table} WHERE ${serviceKey(sel, range.service, params)}
+    AND bucket >= toDateTime({${params.add(range.fromS)}:UInt32}) AND bucket < toDateTime({${params.add(range.untilS)}:UInt32})`;
 }

@@ -11,6 +11,7 @@ import { HotpathError } from '../../lib/errors.ts';
 import { labelNamesEquivalent } from '../../lib/labels/names.ts';
 import type { Store } from '../../lib/store/store.ts';
 import { labelExpr, Params, seriesFilter, type Selection } from './selection.ts';
+import { serviceTierSamples } from './service-rollup.ts';
 import { samplesWhere } from './stacks.ts';
 import { chooseTier, type Tier } from './tier.ts';
 
@@ -72,12 +73,14 @@ export async function timeseries(store: Store, sel: Selection, rawBucketSeconds:
   const groupBy = distinctNames(opts.groupBy ?? []);
   const params = new Params();
   const step = params.add(stepSeconds);
-  const where = samplesWhere(sel, tier, params);
   const t = `intDiv(toUInt32(bucket), {${step}:UInt32}) * {${step}:UInt32}`;
   let sql: string;
   if (groupBy.length === 0) {
-    sql = `SELECT toString(${t}) AS t, toString(sum(value)) AS value FROM ${tier.table} WHERE ${where} GROUP BY t ORDER BY t`;
+    // A service-only selection reads the service's summed rows (service-rollup.ts); anything else every series.
+    const source = (await serviceTierSamples(store, sel, tier, params)) ?? `SELECT bucket, value FROM ${tier.table} WHERE ${samplesWhere(sel, tier, params)}`;
+    sql = `SELECT toString(${t}) AS t, toString(sum(value)) AS value FROM (${source}) GROUP BY t ORDER BY t`;
   } else {
+    const where = samplesWhere(sel, tier, params);
     const cols = groupBy.map((_, i) => `g${i}`);
     const labelCols = groupBy.map((name, i) => `any(${labelExpr(name, params)}) AS g${i}`).join(', ');
     const seriesWhere = `tenant = {${params.add(sel.tenant)}:String} AND profile_type = {${params.add(sel.profileTypeId)}:String} AND fingerprint IN (${seriesFilter(sel, params)})`;
