@@ -11,7 +11,8 @@
  *    small against the range). None fits (a short range): the finest covering tier.
  *
  * Coarse tiers may hold an `other` stack per (series, bucket) from downsampling (lib/store/compaction.ts); totals
- * are the same in every tier.
+ * are the same in every tier. A selection of one service alone reads the same samples from the per-service rollups
+ * instead (service-rollup.ts), on the grid of the tier chosen here.
  */
 import type { StorageTierName, TiersConfig } from '../../lib/config/tiers.ts';
 
