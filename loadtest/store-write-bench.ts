@@ -50,7 +50,8 @@ function rows(profiles: number): SampleRow[] {
         stack_id: String((BigInt(s * 7919 + (p % 13)) * 2654435761n) % 18446744073709551557n),
         value: 10_000_000 * (1 + (s % 17)),
         retention: 'standard',
-      } as SampleRow);
+        version: `v${p % 2}`,
+      });
     }
   }
   return out;

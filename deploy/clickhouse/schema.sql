@@ -214,10 +214,15 @@ CREATE TABLE IF NOT EXISTS fix_candidates ON CLUSTER hotpath (
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/hotpath/fix_candidates', '{replica}', reported_at)
 ORDER BY (tenant, service, profile_type, version, function);
 
+ALTER TABLE samples_raw_local ON CLUSTER hotpath ADD COLUMN IF NOT EXISTS version LowCardinality(String);
+
+ALTER TABLE samples_raw ON CLUSTER hotpath ADD COLUMN IF NOT EXISTS version LowCardinality(String);
+
 CREATE TABLE IF NOT EXISTS service_samples_1m_local ON CLUSTER hotpath (
     tenant       LowCardinality(String),
     profile_type LowCardinality(String),
     service      LowCardinality(String),
+    version      LowCardinality(String),
     bucket       DateTime,
     stack_id     UInt64,
     retention    LowCardinality(String),
@@ -226,7 +231,7 @@ CREATE TABLE IF NOT EXISTS service_samples_1m_local ON CLUSTER hotpath (
 )
 ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/hotpath/service_samples_1m_local', '{replica}', value)
 PARTITION BY (retention, toDate(bucket))
-ORDER BY (tenant, profile_type, service, bucket, stack_id)
+ORDER BY (tenant, profile_type, service, bucket, version, stack_id)
 SETTINGS replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
 
 CREATE TABLE IF NOT EXISTS service_samples_1m ON CLUSTER hotpath AS service_samples_1m_local ENGINE = Distributed(hotpath, hotpath, service_samples_1m_local, cityHash64(service));
@@ -235,6 +240,7 @@ CREATE TABLE IF NOT EXISTS service_samples_1h_local ON CLUSTER hotpath (
     tenant       LowCardinality(String),
     profile_type LowCardinality(String),
     service      LowCardinality(String),
+    version      LowCardinality(String),
     bucket       DateTime,
     stack_id     UInt64,
     retention    LowCardinality(String),
@@ -243,18 +249,18 @@ CREATE TABLE IF NOT EXISTS service_samples_1h_local ON CLUSTER hotpath (
 )
 ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/hotpath/service_samples_1h_local', '{replica}', value)
 PARTITION BY (retention, toDate(bucket))
-ORDER BY (tenant, profile_type, service, bucket, stack_id)
+ORDER BY (tenant, profile_type, service, bucket, version, stack_id)
 SETTINGS replicated_deduplication_window = 10000, ttl_only_drop_parts = 1;
 
 CREATE TABLE IF NOT EXISTS service_samples_1h ON CLUSTER hotpath AS service_samples_1h_local ENGINE = Distributed(hotpath, hotpath, service_samples_1h_local, cityHash64(service));
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS service_samples_1m_mv ON CLUSTER hotpath TO service_samples_1m_local AS SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at
+CREATE MATERIALIZED VIEW IF NOT EXISTS service_samples_1m_mv ON CLUSTER hotpath TO service_samples_1m_local AS SELECT tenant, profile_type, service, version, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at
 FROM samples_raw_local
-GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
+GROUP BY tenant, profile_type, service, version, bucket, stack_id, retention;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS service_samples_1h_mv ON CLUSTER hotpath TO service_samples_1h_local AS SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at
+CREATE MATERIALIZED VIEW IF NOT EXISTS service_samples_1h_mv ON CLUSTER hotpath TO service_samples_1h_local AS SELECT tenant, profile_type, service, version, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at
 FROM samples_raw_local
-GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
+GROUP BY tenant, profile_type, service, version, bucket, stack_id, retention;
 
 CREATE TABLE IF NOT EXISTS service_rollup_start ON CLUSTER hotpath (
     since       DateTime,
@@ -265,11 +271,11 @@ ORDER BY recorded_at;
 
 ALTER TABLE samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, fingerprint, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, value, inserted_at FROM samples_raw_local;
 
-ALTER TABLE service_samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw_local GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
+ALTER TABLE service_samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, version, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw_local GROUP BY tenant, profile_type, service, version, bucket, stack_id, retention;
 
 ALTER TABLE samples_1h_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, fingerprint, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, value, inserted_at FROM samples_raw_local;
 
-ALTER TABLE service_samples_1h_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw_local GROUP BY tenant, profile_type, service, bucket, stack_id, retention;
+ALTER TABLE service_samples_1h_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, version, toDateTime(intDiv(toUInt32(bucket), 3600) * 3600) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw_local GROUP BY tenant, profile_type, service, version, bucket, stack_id, retention;
 
 ALTER TABLE samples_raw_local ON CLUSTER hotpath MODIFY TTL greatest(bucket, inserted_at) + multiIf(retention = 'critical', 604800, retention = 'batch', 43200, 172800);
 

@@ -8,6 +8,8 @@
  *   sample written before the views existed (in-flight inserts, timestamps ahead of the clock) falls at or after
  *   it. Buckets before it are read from the per-series tiers only (services/query/service-rollup.ts).
  * Two processes opening a store at once may both record; readers take the latest `since`, which is the safe one.
+ * In a rolling upgrade, aggregators still on an earlier release write raw rows without `version` (read as ''):
+ * until they are replaced, a query naming a version may miss their rows; one naming only the service does not.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 

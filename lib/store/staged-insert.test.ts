@@ -35,7 +35,7 @@ describe('staged inserts (embedded engine)', () => {
     for (let i = 0; i < 20_000; i++) {
       const value = 1 + (i % 97);
       total += value;
-      lines.push(['staged', TYPE, `svc-${i % 3}`, String(1000 + (i % 400)), String(i % 2 ? now : now - day), String(5_000_000 + Math.floor(i / 400)), String(value), 'standard'].join('\t'));
+      lines.push(['staged', TYPE, `svc-${i % 3}`, String(1000 + (i % 400)), String(i % 2 ? now : now - day), String(5_000_000 + Math.floor(i / 400)), String(value), 'standard', ''].join('\t'));
     }
     const rows = new FormattedRows('TabSeparated', SAMPLE_COLUMNS, `${lines.join('\n')}\n`, lines.length);
     await store.insertRows('samples_raw', rows, 'staged-batch-1');

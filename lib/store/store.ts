@@ -117,9 +117,12 @@ export class Store {
         await this.staged.insert(table, formatted.columns, formatted.format, formatted.body, settings);
         return;
       }
-      // Inline, without formatting the rows a second time: the client takes JSON text only as an object stream.
-      await this.client.command({ query: `INSERT INTO ${table} (${formatted.columns.join(', ')}) FORMAT ${formatted.format}\n${formatted.body}`, clickhouse_settings: settings });
-      return;
+      if (!(rows instanceof FormattedRows)) {
+        // Inline, without formatting the rows a second time: the client takes JSON text only as an object stream.
+        // Not for TabSeparated: the statement text loses trailing whitespace, and with it a last empty field.
+        await this.client.command({ query: `INSERT INTO ${table} (${formatted.columns.join(', ')}) FORMAT ${formatted.format}\n${formatted.body}`, clickhouse_settings: settings });
+        return;
+      }
     }
     if (rows instanceof FormattedRows) {
       await this.client.insert({

@@ -44,14 +44,14 @@ export function rollupSelect(bucketSeconds: number): string {
 export const serviceRollupTable = (rollupTable: string): string => `service_${rollupTable}`;
 
 /**
- * The per-service rollup view's query: raw rows summed over the service's series, in the tier's buckets. GROUP BY
+ * The per-service rollup view's query: raw rows summed over the series of a service and version, in the tier's buckets. GROUP BY
  * `bucket` is the rounded alias, not the raw column (ClickHouse resolves a SELECT alias first).
  */
 export function serviceRollupSelect(bucketSeconds: number): string {
   return (
-    `SELECT tenant, profile_type, service, toDateTime(intDiv(toUInt32(bucket), ${bucketSeconds}) * ${bucketSeconds}) AS bucket, ` +
+    `SELECT tenant, profile_type, service, version, toDateTime(intDiv(toUInt32(bucket), ${bucketSeconds}) * ${bucketSeconds}) AS bucket, ` +
     'stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw ' +
-    'GROUP BY tenant, profile_type, service, bucket, stack_id, retention'
+    'GROUP BY tenant, profile_type, service, version, bucket, stack_id, retention'
   );
 }
 

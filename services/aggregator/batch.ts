@@ -15,6 +15,8 @@ export interface SampleRow {
   value: number;
   /** The service's retention tier when the row was formed (the tables' TTLs read it). */
   retention: string;
+  /** The series' `version` label ('' without one): the per-service rollups keep versions apart (canary vs baseline). */
+  version: string;
 }
 
 export interface StackRow {
@@ -104,6 +106,7 @@ export class Batch {
     this.profiles++;
     const bucket = Math.floor(p.timeMs / 1000 / this.bucketSeconds) * this.bucketSeconds;
     const service = p.labels.service_name ?? '';
+    const version = p.labels.version ?? '';
     const retention = this.retentionOf(p.tenant, service);
     const seriesKey = `${p.tenant}\u0000${p.type.id}\u0000${p.fingerprint}`;
     const day = new Date(bucket * 1000).toISOString().slice(0, 10);
@@ -117,7 +120,7 @@ export class Batch {
       const key = prefix + s.id;
       const row = this.samples.get(key);
       if (!row) {
-        this.samples.set(key, { tenant: p.tenant, profile_type: p.type.id, service, fingerprint: p.fingerprint, bucket, stack_id: s.id, value: s.value, retention });
+        this.samples.set(key, { tenant: p.tenant, profile_type: p.type.id, service, fingerprint: p.fingerprint, bucket, stack_id: s.id, value: s.value, retention, version });
       } else if (Number.isSafeInteger(row.value + s.value)) {
         row.value += s.value;
       } else {

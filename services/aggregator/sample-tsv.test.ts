@@ -9,11 +9,11 @@ describe('sample rows as TabSeparated', () => {
   });
 
   it('writes one line per row in column order, numbers as they are', () => {
-    const row = { tenant: 'anonymous', profile_type: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', service: 'svc\tx', fingerprint: '18446744073709551615', bucket: 1795601120, stack_id: '42', value: -9007199254740991, retention: 'standard' };
+    const row = { tenant: 'anonymous', profile_type: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', service: 'svc\tx', fingerprint: '18446744073709551615', bucket: 1795601120, stack_id: '42', value: -9007199254740991, retention: 'standard', version: 'v1\n2' };
     assert.equal(
       sampleRowsTsv([row, { ...row, stack_id: '43', value: 5 }]).body,
-      'anonymous\tprocess_cpu:cpu:nanoseconds:cpu:nanoseconds\tsvc\\tx\t18446744073709551615\t1795601120\t42\t-9007199254740991\tstandard\n' +
-        'anonymous\tprocess_cpu:cpu:nanoseconds:cpu:nanoseconds\tsvc\\tx\t18446744073709551615\t1795601120\t43\t5\tstandard\n',
+      'anonymous\tprocess_cpu:cpu:nanoseconds:cpu:nanoseconds\tsvc\\tx\t18446744073709551615\t1795601120\t42\t-9007199254740991\tstandard\tv1\\n2\n' +
+        'anonymous\tprocess_cpu:cpu:nanoseconds:cpu:nanoseconds\tsvc\\tx\t18446744073709551615\t1795601120\t43\t5\tstandard\tv1\\n2\n',
     );
     assert.equal(sampleRowsTsv([]).length, 0);
   });

@@ -7,7 +7,7 @@
 import { FormattedRows } from '../../lib/store/store.ts';
 import type { SampleRow } from './batch.ts';
 
-export const SAMPLE_COLUMNS = ['tenant', 'profile_type', 'service', 'fingerprint', 'bucket', 'stack_id', 'value', 'retention'] as const;
+export const SAMPLE_COLUMNS = ['tenant', 'profile_type', 'service', 'fingerprint', 'bucket', 'stack_id', 'value', 'retention', 'version'] as const;
 
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 
@@ -27,7 +27,7 @@ export function sampleRowsTsv(rows: readonly SampleRow[]): FormattedRows {
   };
   const lines: string[] = [];
   for (const r of rows) {
-    lines.push(`${esc(r.tenant)}\t${esc(r.profile_type)}\t${esc(r.service)}\t${r.fingerprint}\t${r.bucket}\t${r.stack_id}\t${r.value}\t${esc(r.retention)}\n`);
+    lines.push(`${esc(r.tenant)}\t${esc(r.profile_type)}\t${esc(r.service)}\t${r.fingerprint}\t${r.bucket}\t${r.stack_id}\t${r.value}\t${esc(r.retention)}\t${esc(r.version)}\n`);
   }
   return new FormattedRows('TabSeparated', SAMPLE_COLUMNS, lines.join(''), rows.length);
 }

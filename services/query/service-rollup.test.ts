@@ -51,10 +51,21 @@ describe('per-service read path', () => {
     assert.deepEqual(planSegments(100, 100, levels), []);
   });
 
-  it('is taken only for a selector that is exactly service_name = X', () => {
-    assert.equal(selectedService(sel('{service_name="api"}', 0, 1)), 'api');
-    assert.equal(selectedService(sel('{service_name=""}', 0, 1)), '');
-    for (const s of ['{service_name=~"api"}', '{service_name!="api"}', '{service.name="api"}', '{service_name="api", pod="a"}', '{}']) {
+  it('is taken only for a selector that is exactly service_name = X, or that and version = V', () => {
+    assert.deepEqual(selectedService(sel('{service_name="api"}', 0, 1)), { service: 'api' });
+    assert.deepEqual(selectedService(sel('{service_name=""}', 0, 1)), { service: '' });
+    assert.deepEqual(selectedService(sel('{version="v2", service_name="api"}', 0, 1)), { service: 'api', version: 'v2' });
+    for (const s of [
+      '{service_name=~"api"}',
+      '{service_name!="api"}',
+      '{service.name="api"}',
+      '{service_name="api", pod="a"}',
+      '{service_name="api", version=~"v2"}',
+      '{service_name="api", version="v2", pod="a"}',
+      '{service_name="api", service_name="api"}',
+      '{version="v2"}',
+      '{}',
+    ]) {
       assert.equal(selectedService(sel(s, 0, 1)), undefined, s);
     }
   });
@@ -89,8 +100,10 @@ describe('per-service read path', () => {
       for (let t = t0, k = 0; t < t1; t += 60_000) {
         const batch = new Batch(10, () => 'standard');
         for (let s = 0; s < 60_000; s += 15_000) {
-          for (const [service, pod] of [['api', 'a'], ['api', 'b'], ['api', 'c'], ['worker', 'w']]) {
-            const labels = { service_name: service!, pod: pod!, __name__: TYPE.name };
+          for (const [service, pod, version] of [['api', 'a', 'v1'], ['api', 'b', 'v1'], ['api', 'c', 'v2'], ['worker', 'w', '']]) {
+            // Pod c runs the canary; worker has no version label (it reads as '').
+            const labels: Record<string, string> = { service_name: service!, pod: pod!, __name__: TYPE.name };
+            if (version) labels.version = version;
             const stacks = frames.filter((_, i) => (i + k) % 3 !== 0).map((f, i) => ({ id: stackId(f), frames: f, value: 1_000_000 * (1 + ((k * 31 + i * 7) % 97)) }));
             k++;
             if (service === 'api') total += stacks.reduce((a, x) => a + BigInt(x.value), 0n);
@@ -132,12 +145,38 @@ describe('per-service read path', () => {
         if (fullRange) assert.equal(perService.total, total);
         fullRange = false;
       }
-      // The per-service tables hold api's rows summed over its three pods.
+      // The per-service tables hold api's rows summed over the pods of each version: a and b (v1) share a row.
       const [rows] = await store.select<{ s: string; r: string }>(
         `SELECT toString((SELECT count() FROM service_samples_1m FINAL WHERE service = 'api')) AS s,
                 toString((SELECT count() FROM samples_1m FINAL WHERE service = 'api')) AS r`,
       );
-      assert.equal(Number(rows!.s) * 3, Number(rows!.r));
+      assert.equal(Number(rows!.s) * 3, Number(rows!.r) * 2);
+    });
+
+    it('answers a version of the service exactly as the per-series tiers do', async () => {
+      let versions = 0n;
+      for (const [from, until] of [
+        [t0 - 60_000, t1 + 60_000],
+        [t0 + 123_456, t1 - 654_321],
+        [t0 + 7_777, t0 + 47 * 60_000 + 3_333],
+      ] as [number, number][]) {
+        for (const version of ['v1', 'v2', '']) {
+          const one = sel(`{service_name="api", version="${version}"}`, from, until);
+          assert.ok(await serviceSamples(store, one, chooseTier(store.tiers, 10, one), new Params()), 'takes the per-service path');
+          const perVersion = await mergeStacks(store, one, 10);
+          const perSeries = await mergeStacks(store, sel(`{service_name="api", version=~"${version}"}`, from, until), 10);
+          assert.equal(perVersion.total, perSeries.total, `${version} ${from}..${until}`);
+          assert.deepEqual(new Map(perVersion.stacks.map((x) => [x.frames.join(';'), x.value])), new Map(perSeries.stacks.map((x) => [x.frames.join(';'), x.value])));
+          if (from === t0 - 60_000) versions += perVersion.total;
+        }
+      }
+      // v1 and v2 are all of api; api has no series without a version.
+      assert.equal(versions, total);
+      const none = await mergeStacks(store, sel('{service_name="api", version=""}', t0 - 60_000, t1 + 60_000), 10);
+      assert.equal(none.total, 0n);
+      const worker = await mergeStacks(store, sel('{service_name="worker", version=""}', t0 - 60_000, t1 + 60_000), 10);
+      assert.equal(worker.total, (await mergeStacks(store, sel('{service_name="worker"}', t0 - 60_000, t1 + 60_000), 10)).total);
+      assert.ok(worker.total > 0n);
     });
 
     it('gives every time series point as the per-series tier does', async () => {

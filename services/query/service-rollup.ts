@@ -1,6 +1,7 @@
 /**
- * The per-service read path: a selection whose only matcher is `service_name = X` is summed from the per-service
- * rollups (schemas/clickhouse/008_service_rollups.sql) instead of every series of the service.
+ * The per-service read path: a selection whose only matcher is `service_name = X` (or that and `version = V`, as
+ * the report, gates and canary diffs ask) is summed from the per-service rollups
+ * (schemas/clickhouse/008_service_rollups.sql) instead of every series of the service.
  *
  * The answer is the same set of samples the per-series tier chosen for the range (tier.ts) would sum — same edges,
  * same totals — read from fewer rows: the range, on that tier's bucket grid, is cut into the coarsest whole
@@ -29,11 +30,23 @@ export interface Segment extends Level {
   untilS: number;
 }
 
-/** The service a selection is exactly, or undefined when it has any other matcher. */
-export function selectedService(sel: Selection): string | undefined {
-  if (sel.matchers.length !== 1) return undefined;
-  const m = sel.matchers[0]!;
-  return m.op === '=' && m.name === 'service_name' ? m.value : undefined;
+/** What a selection the per-service tables can answer names: a service, and maybe one of its versions. */
+export interface ServiceScope {
+  service: string;
+  version?: string;
+}
+
+/**
+ * The service (and version) a selection is exactly: `service_name = X`, optionally with `version = V`, and no
+ * other matcher; undefined otherwise. Both names are matched as spelled: `version` has no other spelling
+ * (lib/labels/names.ts), and `service_name` is the one the samples' `service` column holds.
+ */
+export function selectedService(sel: Selection): ServiceScope | undefined {
+  if (sel.matchers.length < 1 || sel.matchers.length > 2) return undefined;
+  const service = sel.matchers.find((m) => m.op === '=' && m.name === 'service_name');
+  const version = sel.matchers.find((m) => m.op === '=' && m.name === 'version');
+  if (!service || sel.matchers.length !== 1 + (version ? 1 : 0)) return undefined;
+  return version ? { service: service.value, version: version.value } : { service: service.value };
 }
 
 /**
@@ -60,20 +73,21 @@ export function serviceLevels(store: Store, tier: Tier): Level[] {
   return levels;
 }
 
-/** The service of a service-only selection whose range the per-service tables hold, with its bucket-aligned start. */
-async function servedRange(store: Store, sel: Selection, tier: Tier): Promise<{ service: string; fromS: number; untilS: number } | undefined> {
-  const service = selectedService(sel);
-  if (service === undefined) return undefined;
+/** The scope of a service-only selection whose range the per-service tables hold, with its bucket-aligned range. */
+async function servedRange(store: Store, sel: Selection, tier: Tier): Promise<{ scope: ServiceScope; fromS: number; untilS: number } | undefined> {
+  const scope = selectedService(sel);
+  if (scope === undefined) return undefined;
   const since = await store.serviceRollupStart();
   const fromS = Math.floor(sel.fromMs / 1000 / tier.bucketSeconds) * tier.bucketSeconds;
   if (since === undefined || fromS < since) return undefined;
   // The same buckets as samplesWhere's `bucket < ceil(until)`: every bucket of the grid that starts before it.
   const untilS = Math.ceil(Math.ceil(sel.untilMs / 1000) / tier.bucketSeconds) * tier.bucketSeconds;
-  return { service, fromS, untilS };
+  return { scope, fromS, untilS };
 }
 
-function serviceKey(sel: Selection, service: string, params: Params): string {
-  return `tenant = {${params.add(sel.tenant)}:String} AND profile_type = {${params.add(sel.profileTypeId)}:String} AND service = {${params.add(service)}:String}`;
+function serviceKey(sel: Selection, scope: ServiceScope, params: Params): string {
+  const key = `tenant = {${params.add(sel.tenant)}:String} AND profile_type = {${params.add(sel.profileTypeId)}:String} AND service = {${params.add(scope.service)}:String}`;
+  return scope.version === undefined ? key : `${key} AND version = {${params.add(scope.version)}:String}`;
 }
 
 /**
@@ -85,7 +99,7 @@ export async function serviceSamples(store: Store, sel: Selection, tier: Tier, p
   if (!range) return undefined;
   const segments = planSegments(range.fromS, range.untilS, serviceLevels(store, tier));
   if (segments.length === 0) return undefined;
-  const key = serviceKey(sel, range.service, params);
+  const key = serviceKey(sel, range.scope, params);
   const byTable = new Map<string, Segment[]>();
   for (const s of segments) byTable.set(s.table, [...(byTable.get(s.table) ?? []), s]);
   const parts = [...byTable].map(([table, segs]) => {
@@ -103,6 +117,6 @@ export async function serviceTierSamples(store: Store, sel: Selection, tier: Tie
   const range = await servedRange(store, sel, tier);
   if (!range) return undefined;
   const table = tier.name === 'raw' ? tier.table : serviceRollupTable(tier.table);
-  return `SELECT bucket, value FROM ${table} WHERE ${serviceKey(sel, range.service, params)}
+  return `SELECT bucket, value FROM ${table} WHERE ${serviceKey(sel, range.scope, params)}
     AND bucket >= toDateTime({${params.add(range.fromS)}:UInt32}) AND bucket < toDateTime({${params.add(range.untilS)}:UInt32})`;
 }
