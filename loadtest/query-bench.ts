@@ -212,7 +212,7 @@ for (const r of ranges) {
 const correct = problems.length === 0;
 for (const p of problems) console.error(`WRONG: ${p}`);
 
-const pooled = (name: string, key: 'aMs' | 'bMs' | 'cMs' | 'dMs' | 'eMs' | 'hotpathSqlMs' | 'topJsMs' | 'flameJsMs') => [...gen.ranges.find((x) => x.name === name)![key], ...after.ranges.find((x) => x.name === name)![key]];
+const pooled = (name: string, key: 'aMs' | 'bMs' | 'cMs' | 'eMs' | 'hotpathSqlMs' | 'topJsMs' | 'flameJsMs') => [...gen.ranges.find((x) => x.name === name)![key], ...after.ranges.find((x) => x.name === name)![key]];
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
 const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
 const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim() ? ' (+ uncommitted changes)' : '';
@@ -246,7 +246,6 @@ const split = ranges
   .map(
     (r) =>
       `${r.name}: (c) = (a) + the series filter (the per-series path's sums, for selectors other than the service alone) ${ms(pct(pooled(r.name, 'cMs'), 50))} ms; Hotpath's whole stacks SQL (mergeStacks in-process, no HTTP) ${ms(pct(pooled(r.name, 'hotpathSqlMs'), 50))} ms; ` +
-      `(d) that SQL without its \`AND stack_id IN (SELECT stack_id FROM sums)\` ${pooled(r.name, 'dMs').length ? `${ms(pct(pooled(r.name, 'dMs'), 50))} ms` : 'not measured (filter absent)'}; ` +
       `then in the app topFunctions ${ms(pct(pooled(r.name, 'topJsMs'), 50))} ms, flameTree + JSON ${ms(pct(pooled(r.name, 'flameJsMs'), 50))} ms`,
   )
   .join('; ');

@@ -35,6 +35,8 @@ const WORKER_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); retur
 
 /** A request whose worker died: nothing was published for it, so the client may simply retry. */
 const lost = (why: string) => new HotpathError('unavailable', `profile decoder unavailable (worker ${why}); retry`, { retryAfter: 1 });
+/** A request pending or arriving while the pool closes: nothing was published for it either. */
+const shuttingDown = () => new HotpathError('unavailable', 'the gateway is shutting down', { retryAfter: 1 });
 
 interface Pending {
   resolve: (p: NormalizedProfile[]) => void;
@@ -68,7 +70,7 @@ class DecodeWorker {
 
   terminate(): Promise<number> {
     this.worker.removeAllListeners('exit');
-    this.failAll(new HotpathError('unavailable', 'the gateway is shutting down', { retryAfter: 1 }));
+    this.failAll(shuttingDown());
     return this.worker.terminate();
   }
 
@@ -101,7 +103,7 @@ export class DecodePool {
 
   /** pprof bytes (gzip'd or not) → normalized profiles, as profilesFromPprof, on the least busy worker. */
   profiles(bytes: Uint8Array, ctx: DecodeContext): Promise<NormalizedProfile[]> {
-    if (this.closed) return Promise.reject(new HotpathError('unavailable', 'the gateway is shutting down', { retryAfter: 1 }));
+    if (this.closed) return Promise.reject(shuttingDown());
     if (this.workers.length === 0) {
       try {
         return Promise.resolve(profilesFromPprof(bytes, ctx));

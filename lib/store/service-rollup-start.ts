@@ -14,6 +14,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 
 export async function recordServiceRollupStart(client: ClickHouseClient): Promise<void> {
+  // Asked first, apart: the statement below evaluates its scalar subqueries (the samples tables' counts and latest
+  // buckets) whatever its WHERE says, and every start after the first would pay for them.
+  const rs = await client.query({ query: 'SELECT toUInt64(count()) AS n FROM service_rollup_start', format: 'JSONEachRow' });
+  const [recorded] = await rs.json<{ n: number | string }>();
+  if (Number(recorded?.n) > 0) return;
+  // The WHERE stays: two processes opening a new store at once both get here.
   await client.command({
     query: `INSERT INTO service_rollup_start (since)
       SELECT if((SELECT count() FROM samples_raw) = 0 AND (SELECT count() FROM samples_1h) = 0,

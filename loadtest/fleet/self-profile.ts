@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeHtml as esc } from '../../services/query/report-html.ts';
 import { startServer, type TestServer } from '../../test/helpers/server.ts';
 import { rangeParams } from './verify.ts';
 
@@ -62,7 +63,6 @@ async function get(url: string): Promise<Response> {
   return res;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
 
 /** An icicle (root on top) as SVG: one rect per node at least `minPx` wide, a label where it fits, a tooltip each. */
