@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { encodeForBus } from '../lib/bus/encoded-profile.ts';
 import { DEFAULT_LIMITS } from '../lib/config/index.ts';
 import { HotpathError } from '../lib/errors.ts';
 import { profilesFromPprof } from '../lib/profile/index.ts';
@@ -40,7 +41,8 @@ describe('gateway fuzz', { timeout: 10 * 60_000 }, () => {
           maxDepth: DEFAULT_LIMITS.maxStackDepth,
           maxDecompressedBytes: DEFAULT_LIMITS.maxDecompressedBytes,
         });
-        for (const p of profiles) checkProfile(p, DEFAULT_LIMITS);
+        // As the decode worker does: every profile that normalizes must also encode for the bus.
+        for (const p of profiles) checkProfile(encodeForBus(p), DEFAULT_LIMITS);
         outcome = 'accepted';
       } catch (err) {
         if (!(err instanceof HotpathError)) assert.fail(`seed ${c.seed} (${c.kind} of ${c.base}): ${(err as Error)?.stack ?? String(err)}`);

@@ -387,6 +387,21 @@ export function encodeProfile(p: NormalizedProfile, meta?: { ingestId?: string }
   }
 }
 
+/**
+ * `envelope` (encodeProfile's bytes, written without an ingest id) with `ingestId` added: the same bytes
+ * encodeProfile(p, { ingestId }) writes, since the ingest id is the last field it writes. The gateway encodes a
+ * profile where it decodes it (on a decode worker) and learns the request's ingest id only afterwards.
+ */
+export function appendIngestId(envelope: Uint8Array, ingestId: string): Buffer {
+  const len = utf8Length(ingestId);
+  if (len === 0) return Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
+  const out = new Out(Buffer.allocUnsafe(envelope.length + stringFieldSize(len)) as NodeBuffer);
+  out.buf.set(envelope, 0);
+  out.pos = envelope.length;
+  out.stringField(TAG_INGEST_ID, ingestId, len);
+  return out.buf;
+}
+
 function encode(p: NormalizedProfile, ingestId: string): Uint8Array {
   if (typeof p.tenant !== 'string' || p.tenant === '') throw invalid('tenant is empty');
   const type = p.type;

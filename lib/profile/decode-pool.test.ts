@@ -1,17 +1,40 @@
 /**
  * The decode pool gives exactly what decoding on the event loop gives: the same profiles for every real test
- * profile, the same refusals for broken ones, whatever Buffer view the bytes arrive in.
+ * profile (bus envelopes that decode back to profilesFromPprof's profiles, byte for byte what encodeForBus writes),
+ * the same refusals for broken ones, whatever Buffer view the bytes arrive in.
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { PROFILES_DIR, readProfileFile } from '../../test/helpers/pprof-oracle.ts';
+import { decodeProfile } from '../bus/envelope.ts';
+import { encodeForBus, type EncodedProfile } from '../bus/encoded-profile.ts';
 import { HotpathError } from '../errors.ts';
 import { DecodePool, type DecodeContext } from './decode-pool.ts';
 import { profilesFromPprof } from './index.ts';
 
 const ctx: DecodeContext = { tenant: 't', labels: { service_name: 'pool' }, timeFallbackMs: 1_700_000_000_000, maxDepth: 1024, maxDecompressedBytes: 64 << 20 };
 const files = readdirSync(PROFILES_DIR).filter((f) => /\.(pb|pprof|pb\.gz)$/.test(f));
+
+/** What inline decoding gives, with envelopes as plain bytes (the pool's arrive as transferred Uint8Arrays). */
+const inline = (bytes: Uint8Array) => plain(profilesFromPprof(bytes, ctx).map(encodeForBus));
+const plain = (ps: EncodedProfile[]) => ps.map((p) => ({ ...p, envelope: new Uint8Array(p.envelope) }));
+
+function assertSameAsInline(got: EncodedProfile[], bytes: Uint8Array, what: string): void {
+  const want = profilesFromPprof(bytes, ctx);
+  assert.deepEqual(plain(got), inline(bytes), what);
+  // The envelopes carry the whole profile: decoded back, they are the normalized profiles themselves.
+  assert.deepEqual(
+    got.map((p) => decodeProfile(p.envelope).profile),
+    want,
+    what,
+  );
+  assert.deepEqual(
+    got.map((p) => p.stackCount),
+    want.map((p) => p.stacks.length),
+    what,
+  );
+}
 
 describe('decode pool (worker threads)', () => {
   const pool = new DecodePool(2);
@@ -21,7 +44,7 @@ describe('decode pool (worker threads)', () => {
     const good = files.filter((f) => !f.startsWith('bad-'));
     assert.ok(good.length >= 20, `test profiles found: ${good.length}`);
     const got = await Promise.all(good.map((f) => pool.profiles(readProfileFile(f), ctx)));
-    good.forEach((f, i) => assert.deepEqual(got[i], profilesFromPprof(readProfileFile(f), ctx), f));
+    good.forEach((f, i) => assertSameAsInline(got[i]!, readProfileFile(f), f));
   });
 
   it('refuses a broken profile with the same error as inline decoding', async () => {
@@ -45,15 +68,15 @@ describe('decode pool (worker threads)', () => {
     const bytes = readProfileFile('go-cpu-fib.pb.gz');
     const big = Buffer.concat([Buffer.alloc(1000, 7), bytes, Buffer.alloc(1000, 9)]);
     const view = big.subarray(1000, 1000 + bytes.length);
-    assert.deepEqual(await pool.profiles(view, ctx), profilesFromPprof(bytes, ctx));
+    assertSameAsInline(await pool.profiles(view, ctx), bytes, 'view');
     assert.equal(big[0], 7, 'the caller keeps its buffer');
   });
 
   it('with size 0 decodes on the calling thread, errors as rejections', async () => {
-    const inline = new DecodePool(0);
-    assert.deepEqual(await inline.profiles(readProfileFile('go-cpu-fib.pb.gz'), ctx), profilesFromPprof(readProfileFile('go-cpu-fib.pb.gz'), ctx));
-    await assert.rejects(inline.profiles(Buffer.alloc(0), ctx), { code: 'invalid_profile', message: 'empty profile body' });
-    await inline.close();
+    const onThread = new DecodePool(0);
+    assertSameAsInline(await onThread.profiles(readProfileFile('go-cpu-fib.pb.gz'), ctx), readProfileFile('go-cpu-fib.pb.gz'), 'size 0');
+    await assert.rejects(onThread.profiles(Buffer.alloc(0), ctx), { code: 'invalid_profile', message: 'empty profile body' });
+    await onThread.close();
   });
 
   it('after close, pending and new requests are refused with 503, not lost', async () => {

@@ -1,17 +1,17 @@
 /**
- * pprof decode and normalize on worker threads. Decoding is the gateway's largest CPU cost per profile (the
- * fleet profile in BENCHMARKS.md: ~40 % of the main thread at the ceiling), and on the main thread it competes with
- * HTTP parsing, the ingest gate and the aggregator. Handing it to workers keeps the event loop free; the result
- * crosses back by structured clone, which costs ~3 % of the decode (normalized profiles are small: stacks merged).
+ * pprof decode, normalize and bus encoding on worker threads. Decoding is the gateway's largest CPU cost per
+ * profile (the fleet profile in BENCHMARKS.md: ~40 % of the main thread at the ceiling), and on the main thread it
+ * competes with HTTP parsing, the ingest gate and the aggregator. Handing it to workers keeps the event loop free;
+ * the result crosses back as envelope bytes (transferred) and a few header fields (lib/bus/encoded-profile.ts).
  *
  * `size` 0 decodes inline (no threads), as tests and tiny deployments may want. A worker that dies fails only its
  * own requests (503 with Retry-After: nothing was published for them) and is replaced.
  */
 import { Worker } from 'node:worker_threads';
+import { encodeForBus, type EncodedProfile } from '../bus/encoded-profile.ts';
 import { HotpathError, type ErrorCode } from '../errors.ts';
 import type { DecodeOptions } from './decode.ts';
 import { profilesFromPprof } from './index.ts';
-import type { NormalizedProfile } from './model.ts';
 import type { NormalizeContext } from './normalize.ts';
 
 export type DecodeContext = NormalizeContext & DecodeOptions;
@@ -23,7 +23,7 @@ export interface DecodeRequest {
 }
 
 export type DecodeResponse =
-  | { id: number; profiles: NormalizedProfile[] }
+  | { id: number; profiles: EncodedProfile[] }
   | { id: number; refused: { code: ErrorCode; message: string; status: number; reason: string; retryAfter?: number } }
   | { id: number; failed: string };
 
@@ -39,7 +39,7 @@ const lost = (why: string) => new HotpathError('unavailable', `profile decoder u
 const shuttingDown = () => new HotpathError('unavailable', 'the gateway is shutting down', { retryAfter: 1 });
 
 interface Pending {
-  resolve: (p: NormalizedProfile[]) => void;
+  resolve: (p: EncodedProfile[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -101,12 +101,12 @@ export class DecodePool {
     for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
-  /** pprof bytes (gzip'd or not) → normalized profiles, as profilesFromPprof, on the least busy worker. */
-  profiles(bytes: Uint8Array, ctx: DecodeContext): Promise<NormalizedProfile[]> {
+  /** pprof bytes (gzip'd or not) → profilesFromPprof's profiles encoded for the bus, on the least busy worker. */
+  profiles(bytes: Uint8Array, ctx: DecodeContext): Promise<EncodedProfile[]> {
     if (this.closed) return Promise.reject(shuttingDown());
     if (this.workers.length === 0) {
       try {
-        return Promise.resolve(profilesFromPprof(bytes, ctx));
+        return Promise.resolve(profilesFromPprof(bytes, ctx).map(encodeForBus));
       } catch (err) {
         return Promise.reject(err);
       }

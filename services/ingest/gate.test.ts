@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import { loadConfig } from '../../lib/config/index.ts';
 import { installErrorHandling } from '../../lib/http/errors.ts';
-import type { NormalizedProfile } from '../../lib/profile/model.ts';
+import type { EncodedProfile } from '../../lib/bus/encoded-profile.ts';
 import type { Budget } from '../../lib/settings/service-settings.ts';
 import { registry } from '../../lib/telemetry/metrics.ts';
 import { IngestGate } from './gate.ts';
@@ -17,15 +17,16 @@ async function metric(name: string, labels: Record<string, string>): Promise<num
   return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
 }
 
-function profile(tenant: string, labels: Record<string, string>, stacks = 1): NormalizedProfile {
+/** The gate reads the header fields only: the envelope stays empty. */
+function profile(tenant: string, labels: Record<string, string>, stacks = 1): EncodedProfile {
   return {
     tenant,
     type: { id: 'p:s:u:p:u', name: 'p', sampleType: 's', sampleUnit: 'u', periodType: 'p', periodUnit: 'u' },
     labels: { __name__: 'p', ...labels },
     fingerprint: JSON.stringify(labels),
     timeMs: Date.now(),
-    durationNanos: 0,
-    stacks: Array.from({ length: stacks }, (_, i) => ({ id: String(i), frames: ['f'], value: 1 })),
+    stackCount: stacks,
+    envelope: new Uint8Array(0),
   };
 }
 

@@ -18,7 +18,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HotpathConfig } from '../../lib/config/index.ts';
 import { HotpathError } from '../../lib/errors.ts';
 import { toHotpathError } from '../../lib/http/errors.ts';
-import type { Labels, NormalizedProfile } from '../../lib/profile/model.ts';
+import type { EncodedProfile } from '../../lib/bus/encoded-profile.ts';
+import type { Labels } from '../../lib/profile/model.ts';
 import type { Authenticator } from '../../lib/tenancy/auth.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
 import {
@@ -41,7 +42,7 @@ import { RateLimiter, type BudgetSource } from './rate-limit.ts';
 export interface Upload {
   bytes: number;
   labels: Labels;
-  profiles: NormalizedProfile[];
+  profiles: EncodedProfile[];
   /** Ingest ids of `profiles`, index for index (routes that dedupe retries). */
   ids?: string[];
 }
@@ -174,8 +175,8 @@ export class IngestGate {
    * the uploads are recovered as the profiles sharing an ingest-id base (`<base>.<i>`, retry-dedupe.ts) and a
    * service; the request's bytes are shared equally among them. Returns the kept profiles and their ids.
    */
-  admitProfiles(request: FastifyRequest, profiles: NormalizedProfile[], ids: string[]): { profiles: NormalizedProfile[]; ids: string[] } {
-    const groups = new Map<string, { labels: Labels; profiles: NormalizedProfile[]; ids: string[] }>();
+  admitProfiles(request: FastifyRequest, profiles: EncodedProfile[], ids: string[]): { profiles: EncodedProfile[]; ids: string[] } {
+    const groups = new Map<string, { labels: Labels; profiles: EncodedProfile[]; ids: string[] }>();
     profiles.forEach((p, i) => {
       const id = ids[i] ?? '';
       const base = id.slice(0, Math.max(0, id.lastIndexOf('.')));

@@ -8,7 +8,7 @@ import type { HotpathConfig } from '../../lib/config/index.ts';
 import { HotpathError } from '../../lib/errors.ts';
 import type { Publisher } from '../../lib/bus/bus.ts';
 import { parseAppName } from '../../lib/labels/app-name.ts';
-import type { NormalizedProfile } from '../../lib/profile/model.ts';
+import type { EncodedProfile } from '../../lib/bus/encoded-profile.ts';
 import type { DecodePool } from '../../lib/profile/decode-pool.ts';
 import { parseIngestTime } from '../../lib/time/parse-time.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
@@ -44,7 +44,8 @@ export interface IngestContext {
   decoder: DecodePool;
 }
 
-export type FormatHandler = (ctx: IngestContext) => NormalizedProfile[] | Promise<NormalizedProfile[]>;
+/** A format's profiles, encoded for the bus (encodeForBus) as soon as they are normalized. */
+export type FormatHandler = (ctx: IngestContext) => EncodedProfile[] | Promise<EncodedProfile[]>;
 
 function pprofBytes(ctx: IngestContext): Buffer {
   if (!ctx.body.multipart) return ctx.body.raw ?? Buffer.alloc(0);

@@ -11,6 +11,7 @@
 import { Writer } from 'protobufjs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Publisher } from '../../lib/bus/bus.ts';
+import { encodeForBus } from '../../lib/bus/encoded-profile.ts';
 import type { HotpathConfig } from '../../lib/config/index.ts';
 import { HotpathError } from '../../lib/errors.ts';
 import { toHotpathError } from '../../lib/http/errors.ts';
@@ -38,7 +39,7 @@ export async function acceptOtlp(deps: OtlpDeps, tenant: string, req: OtlpExport
     req,
     { tenant, labels: {}, timeFallbackMs: Date.now(), maxDepth: deps.config.limits.maxStackDepth },
     body.length,
-  );
+  ).map(encodeForBus);
   const id = ingestRequestId({ tenant, query: { format: 'otlp' }, raw: body });
   // Limits, label contract, rates and budgets (gate.ts), before anything is published.
   const admitted = deps.gate.admitProfiles(request, profiles, profileIngestIds(id, profiles.length));

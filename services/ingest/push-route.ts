@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Publisher } from '../../lib/bus/bus.ts';
 import type { HotpathConfig } from '../../lib/config/index.ts';
 import { HotpathError } from '../../lib/errors.ts';
-import type { NormalizedProfile } from '../../lib/profile/model.ts';
+import type { EncodedProfile } from '../../lib/bus/encoded-profile.ts';
 import type { DecodePool } from '../../lib/profile/decode-pool.ts';
 import { tenantFromHeader } from '../../lib/tenancy/tenant.ts';
 import { registerConnectUnary } from '../../lib/http/connect-unary.ts';
@@ -42,7 +42,7 @@ function inSample(err: unknown, where: string): HotpathError {
  * Decodes and normalizes every sample of a Push (in parallel, on the decode workers); refuses the whole Push with
  * the first failing sample in message order, before anything is published.
  */
-export async function normalizePush(message: PushMessage, tenant: string, config: HotpathConfig, nowMs: number, decoder: DecodePool): Promise<{ profiles: NormalizedProfile[]; ids: string[]; sampleIds: string[] }> {
+export async function normalizePush(message: PushMessage, tenant: string, config: HotpathConfig, nowMs: number, decoder: DecodePool): Promise<{ profiles: EncodedProfile[]; ids: string[]; sampleIds: string[] }> {
   type Sample = PushMessage['series'][number]['samples'][number];
   // In message order: a series whose labels are refused is one failing entry, at its place.
   const jobs: ({ where: string; labels: Record<string, string>; sample: Sample } | { where: string; refused: unknown })[] = [];
@@ -70,7 +70,7 @@ export async function normalizePush(message: PushMessage, tenant: string, config
           }),
     ),
   );
-  const profiles: NormalizedProfile[] = [];
+  const profiles: EncodedProfile[] = [];
   const ids: string[] = [];
   const sampleIds: string[] = [];
   decoded.forEach((d, k) => {

@@ -6,6 +6,7 @@
  *
  * Not here: `speedscope` (no SDK in compat-details §1.9 sends it) and `jfr` (Java; see the issue report).
  */
+import { encodeForBus } from '../../../lib/bus/encoded-profile.ts';
 import { HotpathError } from '../../../lib/errors.ts';
 import { inflatePprof } from '../../../lib/profile/gunzip.ts';
 import { registerFormat, type IngestContext } from '../ingest-route.ts';
@@ -47,5 +48,5 @@ const handlers: [string | undefined, (ctx: IngestContext) => StackCounts][] = [
 ];
 
 export function registerStackFormats(): void {
-  for (const [name, parse] of handlers) registerFormat(name, (ctx) => profilesFromStackCounts(ctx, parse(ctx)));
+  for (const [name, parse] of handlers) registerFormat(name, (ctx) => profilesFromStackCounts(ctx, parse(ctx)).map(encodeForBus));
 }

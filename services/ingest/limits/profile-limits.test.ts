@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_LIMITS } from '../../../lib/config/index.ts';
 import { refusal } from '../../../test/helpers/refusal.ts';
-import type { NormalizedProfile } from '../../../lib/profile/model.ts';
+import { encodeForBus } from '../../../lib/bus/encoded-profile.ts';
 import { checkProfile, checkProfileTime, checkSeriesLabels } from './profile-limits.ts';
 
-const profile = (stacks: number, labels: Record<string, string> = { service_name: 'svc', __name__: 'process_cpu' }): NormalizedProfile => ({
+const profile = (stacks: number, labels: Record<string, string> = { service_name: 'svc', __name__: 'process_cpu' }) =>
+  encodeForBus({
   tenant: 't',
   type: { id: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', name: 'process_cpu', sampleType: 'cpu', sampleUnit: 'nanoseconds', periodType: 'cpu', periodUnit: 'nanoseconds' },
   labels,
@@ -13,7 +14,7 @@ const profile = (stacks: number, labels: Record<string, string> = { service_name
   timeMs: Date.now(),
   durationNanos: 0,
   stacks: Array.from({ length: stacks }, (_, i) => ({ id: String(i), frames: [`f${i}`], value: 1 })),
-});
+  });
 
 test('samples per profile: at the limit passes, one more is 400 too_many_samples', () => {
   const limits = { ...DEFAULT_LIMITS, maxSamplesPerProfile: 3 };

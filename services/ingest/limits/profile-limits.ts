@@ -9,7 +9,15 @@
 import type { LimitsConfig } from '../../../lib/config/index.ts';
 import { HotpathError } from '../../../lib/errors.ts';
 import { isValidLabelName } from '../../../lib/labels/names.ts';
-import type { Labels, NormalizedProfile } from '../../../lib/profile/model.ts';
+import type { Labels } from '../../../lib/profile/model.ts';
+
+/** What the per-profile limits read of a profile (an EncodedProfile has it). */
+export interface ProfileHeader {
+  type: { id: string };
+  labels: Labels;
+  timeMs: number;
+  stackCount: number;
+}
 
 type Limits = Pick<
   LimitsConfig,
@@ -49,7 +57,7 @@ export function checkSeriesLabels(labels: Labels, limits: Limits): void {
 }
 
 /** The ingestion window: data older than it would only be expired by retention, data newer is a broken clock. */
-export function checkProfileTime(p: NormalizedProfile, limits: Limits, nowMs: number): void {
+export function checkProfileTime(p: Pick<ProfileHeader, 'timeMs'>, limits: Limits, nowMs: number): void {
   const at = new Date(p.timeMs).toISOString();
   if (limits.rejectOlderThanSeconds > 0 && p.timeMs < nowMs - limits.rejectOlderThanSeconds * 1000) {
     throw new HotpathError('invalid_profile', `profile time ${at} is older than the ingestion window of ${limits.rejectOlderThanSeconds} s`, { reason: 'too_old' });
@@ -59,10 +67,10 @@ export function checkProfileTime(p: NormalizedProfile, limits: Limits, nowMs: nu
   }
 }
 
-export function checkProfile(p: NormalizedProfile, limits: Limits, nowMs = Date.now()): void {
+export function checkProfile(p: ProfileHeader, limits: Limits, nowMs = Date.now()): void {
   checkProfileTime(p, limits, nowMs);
-  if (p.stacks.length > limits.maxSamplesPerProfile) {
-    throw new HotpathError('too_many_samples', `profile ${p.type.id} has ${p.stacks.length} distinct stacks, more than the limit of ${limits.maxSamplesPerProfile} samples per profile`, {
+  if (p.stackCount > limits.maxSamplesPerProfile) {
+    throw new HotpathError('too_many_samples', `profile ${p.type.id} has ${p.stackCount} distinct stacks, more than the limit of ${limits.maxSamplesPerProfile} samples per profile`, {
       reason: 'too_many_samples',
     });
   }
