@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { BusProfile, decodeMessage, encodeMessage, SCHEMAS_DIR } from '../../schemas/index.ts';
 import type { NormalizedProfile } from '../profile/model.ts';
-import { BUS_SCHEMA_VERSION, checkBusLayout, decodeProfile, encodeProfile, EnvelopeError } from './envelope.ts';
+import { BUS_SCHEMA_VERSION, checkBusLayout, decodeProfile, encodeProfile, EnvelopeError, peekProfile } from './envelope.ts';
 
 const CPU = {
   id: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
@@ -267,6 +267,36 @@ describe('bus envelope refusals', () => {
     assert.equal(refusal(() => decodeProfile(new Uint8Array(0)), 'unsupported_schema_version').message, 'unsupported bus message schema_version missing (0): this build reads version 1');
     const later = encodeMessage(BusProfile, { schemaVersion: 1_000_000, tenant: 't' });
     assert.equal(refusal(() => decodeProfile(later), 'unsupported_schema_version').message, 'unsupported bus message schema_version 1000000: this build reads version 1');
+  });
+
+  it('peekProfile reads tenant, ingest id and stack count, and refuses the top level as decodeProfile does', () => {
+    const p = profile();
+    assert.deepEqual(peekProfile(encodeProfile(p, { ingestId: 'r.3' })), { tenant: p.tenant, ingestId: 'r.3', stackCount: p.stacks.length });
+    assert.deepEqual(peekProfile(encodeProfile(p)), { tenant: p.tenant, stackCount: p.stacks.length });
+    const bad: Uint8Array[] = [
+      Buffer.from('this is not a bus message, just text'),
+      Uint8Array.from([0x08, 0x01, 0x12, 0x05, 0x61]),
+      Uint8Array.from([0x08]),
+      Uint8Array.from([0x08, 0x01, 0x2a, 0x00]),
+      Uint8Array.from([0x08, 0x01, 0x0b]),
+      Uint8Array.from([0x08, 0x01, 0xa3, 0x01]),
+      encodeMessage(BusProfile, { schemaVersion: 2, tenant: 't', type: { id: 'x' } }),
+      encodeMessage(BusProfile, { tenant: 't', type: { id: 'x' } }),
+      encodeMessage(BusProfile, { schemaVersion: 1, type: { id: 'x' } }),
+    ];
+    for (const bytes of bad) {
+      let want: EnvelopeError | undefined;
+      try {
+        decodeProfile(bytes);
+      } catch (e) {
+        want = e as EnvelopeError;
+      }
+      const got = refusal(() => peekProfile(bytes), want!.reason);
+      assert.equal(got.message, want!.message);
+    }
+    // Only decoding reads inside the stacks: a stack pointing past the frame table passes the peek.
+    const inside = encodeMessage(BusProfile, { schemaVersion: 1, tenant: 't', type: { id: 'x' }, frameNames: ['a'], stacks: [{ id: '1', frames: [0, 3] }] });
+    assert.deepEqual(peekProfile(inside), { tenant: 't', stackCount: 1 });
   });
 
   it('rejects a message without tenant or profile type', () => {

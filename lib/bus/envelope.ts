@@ -751,6 +751,9 @@ const FIELD_NAMES: Record<number, string> = {
   [P_INGEST_ID]: 'ingest_id',
 };
 
+/** The top-level tags decodeProfile reads (field and wire type), for peekProfile's checks. */
+const TOP_LEVEL_TAGS = new Set([TAG_VERSION, TAG_TENANT, TAG_TYPE, TAG_LABELS, TAG_FINGERPRINT, TAG_TIME_MS, TAG_DURATION, TAG_FRAME_NAME, TAG_STACK, TAG_INGEST_ID]);
+
 // Where each stack message lies, collected first so frame_names may come before or after the stacks.
 let stackStarts = new Int32Array(1024);
 let stackEnds = new Int32Array(1024);
@@ -908,6 +911,51 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
 
   const profile: NormalizedProfile = { tenant, type, labels, fingerprint, timeMs, durationNanos, stacks };
   return ingestId === '' ? { profile } : { profile, ingestId };
+}
+
+/**
+ * What the aggregator reads of a message at delivery, before it knows whether to merge it: its tenant, ingest id
+ * and stack count. Walks the top level only (every other field is skipped, nothing else is decoded), so holding
+ * the message's bytes until its batch's ingest-id lookup costs no decoded profile kept alive meanwhile. Throws
+ * EnvelopeError as decodeProfile does for bytes it cannot walk or a schema_version it does not read; a message
+ * that passes may still fail decodeProfile (a bad stack inside), which the caller must handle then.
+ */
+export function peekProfile(bytes: Uint8Array): { tenant: string; ingestId?: string; stackCount: number } {
+  if (!(bytes instanceof Uint8Array)) throw new EnvelopeError('malformed', `undecodable bus message: expected bytes, got ${typeof bytes}`);
+  try {
+    const r = new In(bytes);
+    let version = -1;
+    let tenant = '';
+    let ingestId = '';
+    let stackCount = 0;
+    while (r.pos < r.end) {
+      const t = r.varint32();
+      if (t === TAG_VERSION) {
+        r.varint64();
+        version = r.hi === 0 ? r.lo : -1;
+        if (version !== BUS_SCHEMA_VERSION) throw unsupportedVersion(r.hi === 0 ? String(r.lo) : 'beyond 32 bits');
+      } else if (t === TAG_TENANT) tenant = r.string();
+      else if (t === TAG_INGEST_ID) ingestId = r.string();
+      else {
+        if (t === TAG_STACK) stackCount++;
+        else if (!TOP_LEVEL_TAGS.has(t)) {
+          // The same refusals as decodeProfile for the top level.
+          const field = t >>> 3;
+          if (field === 0) r.fail('field number 0');
+          const known = FIELD_NAMES[field];
+          if (known !== undefined) r.fail(`field ${known} (${field}) has wire type ${t & 7}`);
+        }
+        r.skip(t);
+      }
+    }
+    if (version === -1) throw unsupportedVersion('missing (0)');
+    if (tenant === '') throw new EnvelopeError('malformed', 'undecodable bus message: tenant is empty');
+    return ingestId === '' ? { tenant, stackCount } : { tenant, ingestId, stackCount };
+  } catch (err) {
+    if (err instanceof EnvelopeError) throw err;
+    if (err instanceof Malformed) throw new EnvelopeError('malformed', `undecodable bus message: ${err.message}`);
+    throw new EnvelopeError('malformed', `undecodable bus message (${bytes.length} bytes): ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function unsupportedVersion(got: string): EnvelopeError {

@@ -67,7 +67,7 @@ export function bareClickHouse(sent: NormalizedProfile[][], perFlush: number, bu
   for (let i = 0; i < sent.length; i += perFlush) {
     const batch = new Batch(bucketSeconds, () => 'standard');
     for (const profiles of sent.slice(i, i + perFlush)) for (const p of profiles) batch.add(p);
-    const rows = [...batch.samples.values(), ...batch.overflow];
+    const rows = [...batch.sampleRows()];
     batches.push(rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     tsv.push(rows.map((r) => [r.tenant, r.profile_type, r.service, r.fingerprint, r.bucket, r.stack_id, r.value, r.retention].map((v) => tsvEscape(String(v))).join('\t')).join('\n') + '\n');
   }

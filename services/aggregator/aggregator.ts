@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { Consumer, DeliveredMessage } from '../../lib/bus/bus.ts';
-import { decodeProfile } from '../../lib/bus/envelope.ts';
+import { decodeProfile, peekProfile } from '../../lib/bus/envelope.ts';
 import { DEFAULT_TIER, type SettingsStore } from '../../lib/settings/service-settings.ts';
 import type { Store } from '../../lib/store/store.ts';
 import { Batch } from './batch.ts';
@@ -148,17 +148,16 @@ export class Aggregator {
       part.batch.track(m.topic, m.partition, m.offset);
       part.next = offset + 1n;
       try {
-        const d = decodeProfile(m.value);
+        const head = peekProfile(m.value);
         // A client retry of a request already stored or in a batch is counted once (services/ingest/retry-dedupe.ts):
-        // memory decides now; the store is asked once per batch, before its first write (settle()).
-        if (d.ingestId) this.dedupe.claim(d.ingestId, d.profile, part.batch);
-        else part.batch.add(d.profile);
+        // memory decides now; the store is asked once per batch, before its first write (settle()). Until then the
+        // message is held as its bytes (batch.ts says why).
+        if (head.ingestId) {
+          const held = { topic: m.topic, partition: m.partition, offset: m.offset, value: m.value, stackCount: head.stackCount };
+          this.dedupe.claim(head.ingestId, () => part.batch.hold(held, head.ingestId!, head.tenant));
+        } else this.merge(part.batch, m);
       } catch (err) {
-        // A message we cannot read must not block its partition: keep it, with the reason, and go on.
-        const reason = err instanceof Error ? err.message : String(err);
-        this.log.warn({ topic: m.topic, partition: m.partition, offset: m.offset, reason }, 'dead-lettering undecodable bus message');
-        part.batch.deadLetter({ topic: m.topic, partition: m.partition, offset: m.offset, reason, payload: Buffer.from(m.value).toString('base64') });
-        this.stats.deadLetters++;
+        this.deadLetter(part.batch, m, err);
       }
       // A planned batch is written as soon as its recorded range is complete.
       if (part.complete()) await this.close(part);
@@ -166,6 +165,40 @@ export class Aggregator {
     // Back-pressure: a full batch is written before more is taken from the bus.
     if (!part.plan && part.batch.rowCount >= this.opts.flushMaxRows) await this.close(part);
     else if (this.eager && this.writing === 0 && !part.plan && !part.batch.empty) void this.close(part).catch(() => {});
+  }
+
+  /** Decodes a message into the batch; false (and dead-lettered) if it cannot be read. */
+  private merge(batch: Batch, m: { topic: string; partition: number; offset: string; value: Uint8Array }): boolean {
+    try {
+      batch.add(decodeProfile(m.value).profile);
+      return true;
+    } catch (err) {
+      this.deadLetter(batch, m, err);
+      return false;
+    }
+  }
+
+  /** A message we cannot read must not block its partition: keep it, with the reason, and go on. */
+  private deadLetter(batch: Batch, m: { topic: string; partition: number; offset: string; value: Uint8Array }, err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.log.warn({ topic: m.topic, partition: m.partition, offset: m.offset, reason }, 'dead-lettering undecodable bus message');
+    batch.deadLetter({ topic: m.topic, partition: m.partition, offset: m.offset, reason, payload: Buffer.from(m.value).toString('base64') });
+    this.stats.deadLetters++;
+  }
+
+  /**
+   * Once per batch, before its first write: merges the held messages, except those whose ingest id the store
+   * already has (a client retry, counted once). One that cannot be decoded is dead-lettered, and its id is not
+   * recorded as stored.
+   */
+  private async settle(batch: Batch): Promise<void> {
+    const stored = await this.dedupe.stored(batch.heldIds());
+    for (const h of batch.takeHeld(stored)) {
+      if (!this.merge(batch, h.message)) {
+        batch.forgetIngestId(h.ingestId);
+        this.dedupe.release(h.ingestId);
+      }
+    }
   }
 
   /**
@@ -221,7 +254,7 @@ export class Aggregator {
       try {
         // Once per batch, before its first write: drop held profiles whose ingest id the store already has. A retry
         // of this loop reuses the settled batch, so its own ids (recorded at the end of a failed attempt) never count.
-        if (!batch.settled) batch.settle(await this.dedupe.stored(batch.held.map((h) => h.ingestId)));
+        if (!batch.settled) await this.settle(batch);
         await this.writer.write(batch);
         break;
       } catch (err) {

@@ -2,6 +2,10 @@
  * One aggregator batch: profiles merged by (tenant, profile type, series, bucket, stack) into summed values, plus
  * the stacks and series first seen in it, and the bus offset range each partition contributed. A batch is pure
  * data — the writer turns it into ClickHouse rows; the same messages always form the same rows.
+ *
+ * A batch lives until its write is done (a second or more under load), so what it holds survives the young
+ * generation's collections and is copied into the old one: it keeps the sums compact (one group per series and
+ * bucket, stack id → value), and profiles waiting for the ingest-id lookup as their bus bytes, not decoded.
  */
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
 
@@ -17,6 +21,28 @@ export interface SampleRow {
   retention: string;
   /** The series' `version` label ('' without one): the per-service rollups keep versions apart (canary vs baseline). */
   version: string;
+}
+
+/** The sample rows of one (tenant, profile type, series, bucket, retention): stack id → summed value. */
+interface SampleGroup {
+  tenant: string;
+  profile_type: string;
+  service: string;
+  fingerprint: string;
+  bucket: number;
+  retention: string;
+  version: string;
+  values: Map<string, number>;
+}
+
+/** A profile with an ingest id, held as its bus message until the batch's ingest-id lookup (Batch.hold). */
+export interface HeldMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  value: Uint8Array;
+  /** Stacks in the message (an upper bound of the rows it adds). */
+  stackCount: number;
 }
 
 export interface StackRow {
@@ -53,7 +79,8 @@ export interface OffsetRange {
 }
 
 export class Batch {
-  readonly samples = new Map<string, SampleRow>();
+  private readonly groups = new Map<string, SampleGroup>();
+  private groupedRows = 0;
   /** Rows split off because a sum would leave the exact range of a JS number; ClickHouse sums them on read. */
   readonly overflow: SampleRow[] = [];
   readonly stacks = new Map<string, StackRow>();
@@ -63,12 +90,12 @@ export class Batch {
   /** Ingest ids of the profiles merged here (ingest-dedupe.ts), recorded after the samples. */
   ingestIds: { tenant: string; ingestId: string }[] = [];
   /**
-   * Profiles with an ingest id, held unmerged until the store has said which of their ids it already holds: one
+   * Messages with an ingest id, held unmerged until the store has said which of their ids it already holds: one
    * lookup per batch, before its first write (IngestDedupe.stored, Aggregator.settle), not one per bus delivery.
    */
-  readonly held: { profile: NormalizedProfile; ingestId: string }[] = [];
+  private held: { message: HeldMessage; ingestId: string }[] = [];
   private heldRows = 0;
-  /** False while held profiles wait for the batch's ingest-id lookup. */
+  /** False while held messages wait for the batch's ingest-id lookup. */
   get settled(): boolean {
     return this.held.length === 0;
   }
@@ -81,13 +108,18 @@ export class Batch {
     private readonly retentionOf: (tenant: string, service: string) => string,
   ) {}
 
-  /** Rows so far; a held profile counts one row per stack (an upper bound: merging only shrinks it). */
+  /** Rows so far; a held message counts one row per stack (an upper bound: merging only shrinks it). */
   get rowCount(): number {
-    return this.samples.size + this.overflow.length + this.heldRows;
+    return this.groupedRows + this.overflow.length + this.heldRows;
   }
 
   get empty(): boolean {
     return this.ranges.size === 0;
+  }
+
+  /** Ingest ids of the held messages (what the batch's lookup asks about). */
+  heldIds(): string[] {
+    return this.held.map((h) => h.ingestId);
   }
 
   /** Records that a message at (topic, partition, offset) is part of this batch, processed or dead-lettered. */
@@ -106,7 +138,6 @@ export class Batch {
     this.profiles++;
     const bucket = Math.floor(p.timeMs / 1000 / this.bucketSeconds) * this.bucketSeconds;
     const service = p.labels.service_name ?? '';
-    const version = p.labels.version ?? '';
     const retention = this.retentionOf(p.tenant, service);
     const seriesKey = `${p.tenant}\u0000${p.type.id}\u0000${p.fingerprint}`;
     const day = new Date(bucket * 1000).toISOString().slice(0, 10);
@@ -115,36 +146,57 @@ export class Batch {
     if (!this.series.has(seriesDayKey)) {
       this.series.set(seriesDayKey, { tenant: p.tenant, profile_type: p.type.id, fingerprint: p.fingerprint, day, service, labels: p.labels, retention });
     }
-    const prefix = `${seriesKey}\u0000${bucket}\u0000${retention}\u0000`;
+    const groupKey = `${seriesKey}\u0000${bucket}\u0000${retention}`;
+    let g = this.groups.get(groupKey);
+    if (!g) {
+      g = { tenant: p.tenant, profile_type: p.type.id, service, fingerprint: p.fingerprint, bucket, retention, version: p.labels.version ?? '', values: new Map() };
+      this.groups.set(groupKey, g);
+    }
+    const values = g.values;
     for (const s of p.stacks) {
-      const key = prefix + s.id;
-      const row = this.samples.get(key);
-      if (!row) {
-        this.samples.set(key, { tenant: p.tenant, profile_type: p.type.id, service, fingerprint: p.fingerprint, bucket, stack_id: s.id, value: s.value, retention, version });
-      } else if (Number.isSafeInteger(row.value + s.value)) {
-        row.value += s.value;
+      const sum = values.get(s.id);
+      if (sum === undefined) {
+        values.set(s.id, s.value);
+        this.groupedRows++;
+      } else if (Number.isSafeInteger(sum + s.value)) {
+        values.set(s.id, sum + s.value);
       } else {
-        this.overflow.push({ ...row });
-        row.value = s.value;
+        this.overflow.push(sampleRow(g, s.id, sum));
+        values.set(s.id, s.value);
       }
       const stackKey = `${p.tenant}\u0000${s.id}`;
       if (!this.stacks.has(stackKey)) this.stacks.set(stackKey, { tenant: p.tenant, stack_id: s.id, frames: s.frames, last_seen: bucket });
     }
   }
 
-  /** Takes a profile whose ingest id is new to memory; it is merged by `settle` (or dropped, if stored already). */
-  hold(profile: NormalizedProfile, ingestId: string): void {
-    this.held.push({ profile, ingestId });
-    this.heldRows += profile.stacks.length;
-    this.ingestIds.push({ tenant: profile.tenant, ingestId });
+  /** The sample rows: every (group, stack) sum, then the overflow rows. Made as they are read (short-lived). */
+  *sampleRows(): IterableIterator<SampleRow> {
+    for (const g of this.groups.values()) for (const [stackId, value] of g.values) yield sampleRow(g, stackId, value);
+    yield* this.overflow;
   }
 
-  /** Merges the held profiles, except those whose ingest id the store already holds (a client retry, counted once). */
-  settle(stored: ReadonlySet<string>): void {
-    for (const h of this.held) if (!stored.has(h.ingestId)) this.add(h.profile);
-    if (stored.size > 0) this.ingestIds = this.ingestIds.filter((e) => !stored.has(e.ingestId));
-    this.held.length = 0;
+  /** Takes a message whose ingest id is new to memory; it is merged after the batch's lookup (`takeHeld`). */
+  hold(message: HeldMessage, ingestId: string, tenant: string): void {
+    this.held.push({ message, ingestId });
+    this.heldRows += message.stackCount;
+    this.ingestIds.push({ tenant, ingestId });
+  }
+
+  /**
+   * The held messages, once the batch's lookup is done; the batch forgets them (the caller merges each with `add`
+   * or drops it). `stored`: ids the store already holds, whose profiles are retries and are not recorded again.
+   */
+  takeHeld(stored: ReadonlySet<string>): { message: HeldMessage; ingestId: string }[] {
+    const held = this.held;
+    this.held = [];
     this.heldRows = 0;
+    if (stored.size > 0) this.ingestIds = this.ingestIds.filter((e) => !stored.has(e.ingestId));
+    return held.filter((h) => !stored.has(h.ingestId));
+  }
+
+  /** Forgets a held message's ingest id: it could not be merged (dead-lettered), so it is not recorded as stored. */
+  forgetIngestId(ingestId: string): void {
+    this.ingestIds = this.ingestIds.filter((e) => e.ingestId !== ingestId);
   }
 
   deadLetter(row: DeadLetterRow): void {
@@ -166,4 +218,8 @@ export class Batch {
   commitPoints(): { topic: string; partition: number; offset: string }[] {
     return [...this.ranges.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: String(r.last + 1n) }));
   }
+}
+
+function sampleRow(g: SampleGroup, stack_id: string, value: number): SampleRow {
+  return { tenant: g.tenant, profile_type: g.profile_type, service: g.service, fingerprint: g.fingerprint, bucket: g.bucket, stack_id, value, retention: g.retention, version: g.version };
 }

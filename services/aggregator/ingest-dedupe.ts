@@ -3,7 +3,6 @@
  * ingest id is already in this aggregator's current or in-flight batch, or in the `ingest_ids` table, is dropped
  * before it is merged. Memory decides at delivery; the table is asked once per batch, before its first write. Ids of a batch are recorded by the writer after its samples, under the batch's token.
  */
-import type { NormalizedProfile } from '../../lib/profile/model.ts';
 import type { Store } from '../../lib/store/store.ts';
 import { DEDUPE_WINDOW_MS } from '../ingest/retry-dedupe.ts';
 
@@ -41,14 +40,19 @@ export class IngestDedupe {
 
   /**
    * Decides one message at delivery, from memory alone: false when its id was taken earlier (in this delivery, a
-   * batch not yet written, or one written within the window); else takes the id and holds the profile in `batch`
-   * until the batch's lookup of stored ids (`stored`).
+   * batch not yet written, or one written within the window); else takes the id and calls `hold`, which keeps the
+   * message in its batch until the batch's lookup of stored ids (`stored`).
    */
-  claim(id: string, profile: NormalizedProfile, batch: { hold(p: NormalizedProfile, id: string): void }): boolean {
+  claim(id: string, hold: () => void): boolean {
     if ((this.known.get(id) ?? 0) > Date.now()) return false;
     this.take(id);
-    batch.hold(profile, id);
+    hold();
     return true;
+  }
+
+  /** Gives back an id taken by `claim` whose message could not be merged (dead-lettered): it was not stored. */
+  release(id: string): void {
+    this.known.delete(id);
   }
 
   /** Marks ids as taken by a batch (so a repeat in a later delivery is dropped before the batch is written). */

@@ -18,7 +18,7 @@ export function tsvString(s: string): string {
 }
 
 /** `rows` in SAMPLE_COLUMNS order, one line each. The string fields repeat across rows, so each is escaped once. */
-export function sampleRowsTsv(rows: readonly SampleRow[]): FormattedRows {
+export function sampleRowsTsv(rows: Iterable<SampleRow>): FormattedRows {
   const escaped = new Map<string, string>();
   const esc = (s: string) => {
     let e = escaped.get(s);
@@ -29,5 +29,5 @@ export function sampleRowsTsv(rows: readonly SampleRow[]): FormattedRows {
   for (const r of rows) {
     lines.push(`${esc(r.tenant)}\t${esc(r.profile_type)}\t${esc(r.service)}\t${r.fingerprint}\t${r.bucket}\t${r.stack_id}\t${r.value}\t${esc(r.retention)}\t${esc(r.version)}\n`);
   }
-  return new FormattedRows('TabSeparated', SAMPLE_COLUMNS, lines.join(''), rows.length);
+  return new FormattedRows('TabSeparated', SAMPLE_COLUMNS, lines.join(''), lines.length);
 }
