@@ -12,6 +12,7 @@
  */
 import { joinUint64, type DecodedPprof } from './decoded-pprof.ts';
 import type { FrameHashCache } from './hash.ts';
+import { i32 } from './scratch-arrays.ts';
 
 const SCRIPTING_SPIES = new Set(['pyspy', 'rbspy', 'scripting']);
 
@@ -45,9 +46,9 @@ export class LocationFrames {
     this.frames = frames;
     this.scripting = isScriptingSpy(spyName);
     this.pyspy = spyName === 'pyspy';
-    this.start = new Int32Array(p.locations.count).fill(-1);
-    this.count = new Int32Array(p.locations.count);
-    this.functionFrame = new Int32Array(p.functions.count).fill(-1);
+    this.start = i32(p.locations.count).fill(-1);
+    this.count = i32(p.locations.count);
+    this.functionFrame = i32(p.functions.count).fill(-1);
   }
 
   /** Makes sure location `loc`'s frames are computed; returns their count. */

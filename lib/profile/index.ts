@@ -5,6 +5,7 @@
 import { decodePprof, type DecodeOptions } from './decode.ts';
 import type { NormalizedProfile } from './model.ts';
 import { normalizePprof, type NormalizeContext } from './normalize.ts';
+import { withScratchArrays } from './scratch-arrays.ts';
 
 export type { Labels, NormalizedProfile, ProfileType, Stack } from './model.ts';
 export type { DecodedPprof, StringTable } from './decoded-pprof.ts';
@@ -37,7 +38,10 @@ export {
   uint64Decimal,
 } from './hash.ts';
 
-/** pprof bytes (gzip'd or not) → normalized profiles, one per sample type with a non-zero stack. */
+/**
+ * pprof bytes (gzip'd or not) → normalized profiles, one per sample type with a non-zero stack. The decoded columns
+ * live only during the call, so they are carved from the reusable scratch buffer (scratch-arrays.ts).
+ */
 export function profilesFromPprof(bytes: Uint8Array, ctx: NormalizeContext & DecodeOptions): NormalizedProfile[] {
-  return normalizePprof(decodePprof(bytes, ctx), ctx);
+  return withScratchArrays(() => normalizePprof(decodePprof(bytes, ctx), ctx));
 }

@@ -24,6 +24,7 @@ import {
   type ValueTypeRef,
 } from './decoded-pprof.ts';
 import { invalidProfile, overrun, ProtoReader, WIRE_LEN, WIRE_VARINT, wrongWireType } from './proto-reader.ts';
+import { f64, u32, u8 } from './scratch-arrays.ts';
 
 // Tags (field << 3 | wire type) of sub-message fields, matched directly in switches.
 const TAG_1_VARINT = 0x08;
@@ -50,13 +51,13 @@ function skipField(r: ProtoReader, tag: number): void {
 
 /** A copy of `a` with room for at least `need` entries (grows by half, so refills stay rare). */
 function growU32(a: Uint32Array, used: number, need: number): Uint32Array {
-  const b = new Uint32Array(Math.max(need, Math.ceil(a.length * 1.5) + 64));
+  const b = u32(Math.max(need, Math.ceil(a.length * 1.5) + 64));
   b.set(a.subarray(0, used));
   return b;
 }
 
 function growF64(a: Float64Array, used: number, need: number): Float64Array {
-  const b = new Float64Array(Math.max(need, Math.ceil(a.length * 1.5) + 64));
+  const b = f64(Math.max(need, Math.ceil(a.length * 1.5) + 64));
   b.set(a.subarray(0, used));
   return b;
 }
@@ -145,48 +146,48 @@ class Sink {
   strCount = 0;
 
   constructor(c: TopLevelCounts) {
-    this.locationStart = new Uint32Array(c.samples + 1);
-    this.valueStart = new Uint32Array(c.samples + 1);
+    this.locationStart = u32(c.samples + 1);
+    this.valueStart = u32(c.samples + 1);
     // A location id takes at least one byte; most take two. Values: one per sample type when the profile is valid,
     // and never more than the sample bytes (so a hostile count of sample types cannot inflate the allocation).
-    this.locationIds = new Uint32Array(Math.ceil(c.sampleBytes / 2) + 64);
-    this.values = new Float64Array(Math.min(c.samples * c.sampleTypes, c.sampleBytes) + 64);
+    this.locationIds = u32(Math.ceil(c.sampleBytes / 2) + 64);
+    this.values = f64(Math.min(c.samples * c.sampleTypes, c.sampleBytes) + 64);
     const L = c.locations;
     this.locations = {
       count: 0,
-      id: new Uint32Array(L),
-      mappingId: new Uint32Array(L),
-      addressHi: new Uint32Array(L),
-      addressLo: new Uint32Array(L),
-      lineStart: new Uint32Array(L + 1),
-      isFolded: new Uint8Array(L),
+      id: u32(L),
+      mappingId: u32(L),
+      addressHi: u32(L),
+      addressLo: u32(L),
+      lineStart: u32(L + 1),
+      isFolded: u8(L),
     };
-    this.lineFunctionId = new Uint32Array(L + (L >> 2) + 64);
-    this.lineNumber = new Float64Array(this.lineFunctionId.length);
+    this.lineFunctionId = u32(L + (L >> 2) + 64);
+    this.lineNumber = f64(this.lineFunctionId.length);
     const F = c.functions;
     this.functions = {
       count: 0,
-      id: new Uint32Array(F),
-      name: new Uint32Array(F),
-      systemName: new Uint32Array(F),
-      filename: new Uint32Array(F),
-      startLine: new Float64Array(F),
+      id: u32(F),
+      name: u32(F),
+      systemName: u32(F),
+      filename: u32(F),
+      startLine: f64(F),
     };
     const M = c.mappings;
     this.mappings = {
       count: 0,
-      id: new Uint32Array(M),
-      memoryStartHi: new Uint32Array(M),
-      memoryStartLo: new Uint32Array(M),
-      memoryLimitHi: new Uint32Array(M),
-      memoryLimitLo: new Uint32Array(M),
-      fileOffsetHi: new Uint32Array(M),
-      fileOffsetLo: new Uint32Array(M),
-      filename: new Uint32Array(M),
-      buildId: new Uint32Array(M),
+      id: u32(M),
+      memoryStartHi: u32(M),
+      memoryStartLo: u32(M),
+      memoryLimitHi: u32(M),
+      memoryLimitLo: u32(M),
+      fileOffsetHi: u32(M),
+      fileOffsetLo: u32(M),
+      filename: u32(M),
+      buildId: u32(M),
     };
-    this.strStarts = new Uint32Array(c.strings);
-    this.strEnds = new Uint32Array(c.strings);
+    this.strStarts = u32(c.strings);
+    this.strEnds = u32(c.strings);
   }
 }
 

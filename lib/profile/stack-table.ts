@@ -3,6 +3,8 @@
  * An open-addressing hash table over typed arrays: summing 10^4–10^5 samples must not allocate per sample (a Map
  * keyed by 53-bit numbers boxes every key and was most of normalization's time).
  */
+import { f64, i32, u32 } from './scratch-arrays.ts';
+
 export class StackTable {
   /** Number of distinct stacks; stack s has lanes a[s], b[s], first sample firstSample[s], sums[s*nTypes + t]. */
   size = 0;
@@ -18,13 +20,13 @@ export class StackTable {
   constructor(nTypes: number, expected: number) {
     this.nTypes = nTypes;
     const cap = Math.max(16, expected);
-    this.a = new Uint32Array(cap);
-    this.b = new Uint32Array(cap);
-    this.firstSample = new Uint32Array(cap);
-    this.sums = new Float64Array(cap * nTypes);
+    this.a = u32(cap);
+    this.b = u32(cap);
+    this.firstSample = u32(cap);
+    this.sums = f64(cap * nTypes);
     let slots = 32;
     while (slots < cap * 2) slots *= 2;
-    this.slots = new Int32Array(slots);
+    this.slots = i32(slots);
     this.mask = slots - 1;
   }
 
@@ -54,23 +56,23 @@ export class StackTable {
 
   private grow(): void {
     const cap = this.a.length * 2;
-    const a = new Uint32Array(cap);
+    const a = u32(cap);
     a.set(this.a);
     this.a = a;
-    const b = new Uint32Array(cap);
+    const b = u32(cap);
     b.set(this.b);
     this.b = b;
-    const first = new Uint32Array(cap);
+    const first = u32(cap);
     first.set(this.firstSample);
     this.firstSample = first;
-    const sums = new Float64Array(cap * this.nTypes);
+    const sums = f64(cap * this.nTypes);
     sums.set(this.sums);
     this.sums = sums;
   }
 
   /** Doubles the slot array and re-inserts every stack (including the one just added). */
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
+    const slots = i32(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let s = 0; s < this.size; s++) {
       let slot = (this.b[s] as number) & mask;

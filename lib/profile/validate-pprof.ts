@@ -13,6 +13,7 @@
  */
 import type { DecodedPprof, PprofColumns } from './decoded-pprof.ts';
 import { invalidProfile } from './proto-reader.ts';
+import { i32 } from './scratch-arrays.ts';
 
 /** id → row for one table: a dense array when ids are small (the usual 1..n), a Map otherwise. */
 class IdIndex {
@@ -23,7 +24,7 @@ class IdIndex {
     let max = 0;
     for (const id of ids) if (id > max) max = id;
     const useDense = max <= ids.length * 4 + 1024;
-    this.dense = useDense ? new Int32Array(max + 1).fill(-1) : null;
+    this.dense = useDense ? i32(max + 1).fill(-1) : null;
     this.sparse = useDense ? null : new Map();
     for (let row = 0; row < ids.length; row++) {
       const id = ids[row] as number;
@@ -85,7 +86,7 @@ export function resolvePprof(p: PprofColumns): DecodedPprof {
   const locationIndex = new IdIndex(p.locations.id, 'location');
 
   const loc = p.locations;
-  const locationMappingIndex = new Int32Array(loc.count);
+  const locationMappingIndex = i32(loc.count);
   for (let i = 0; i < loc.count; i++) {
     const mappingId = loc.mappingId[i] as number;
     if (mappingId === 0) {
@@ -98,7 +99,7 @@ export function resolvePprof(p: PprofColumns): DecodedPprof {
   }
 
   const lineFunctionIds = p.lines.functionId;
-  const lineFunctionIndex = new Int32Array(lineFunctionIds.length);
+  const lineFunctionIndex = i32(lineFunctionIds.length);
   for (let i = 0; i < loc.count; i++) {
     const end = loc.lineStart[i + 1] as number;
     for (let j = loc.lineStart[i] as number; j < end; j++) {
@@ -115,7 +116,7 @@ export function resolvePprof(p: PprofColumns): DecodedPprof {
     if (n !== nTypes) throw invalidProfile(`sample #${i} has ${n} values but the profile has ${nTypes} sample types`);
   }
   const ids = s.locationIds;
-  const sampleLocationIndex = new Int32Array(ids.length);
+  const sampleLocationIndex = i32(ids.length);
   for (let j = 0; j < ids.length; j++) {
     const row = locationIndex.indexOf(ids[j] as number);
     if (row === -1) throw invalidProfile(`a sample refers to location ${ids[j]}, which does not exist`);
