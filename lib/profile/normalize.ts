@@ -21,6 +21,7 @@ import { LocationFrames } from './frame-names.ts';
 import { FrameHashCache, seriesFingerprint, STACK_SEED_A, STACK_SEED_B, stackFinish, stackStep, uint64Decimal } from './hash.ts';
 import type { Labels, NormalizedProfile, Stack } from './model.ts';
 import { DEFAULT_SAMPLE_TYPE_CONFIG, makeProfileType, profileTypeName, type SampleTypeConfig } from './profile-type.ts';
+import { i32 } from './scratch-arrays.ts';
 import { StackTable } from './stack-table.ts';
 
 export const DEFAULT_MAX_DEPTH = 1024;
@@ -69,6 +70,14 @@ function sumByStack(p: DecodedPprof, nTypes: number, locFrames: LocationFrames, 
   const truncated = frames.intern(TRUNCATED_FRAME);
   const noStack = frames.intern(NO_STACK_FRAME);
   const table = new StackTable(nTypes, Math.min(sampleCount, 4096));
+  // Samples with the same location ids have the same stack: pprof writers keep one sample per (locations, labels),
+  // so labelled profiles repeat location lists many times. A table keyed by a cheap hash of the ids finds an earlier
+  // sample with the same list, and its stack is reused instead of hashing every frame again.
+  let memoSize = 64;
+  while (memoSize < sampleCount * 2) memoSize *= 2;
+  const memo = i32(memoSize); // slot → sample index + 1 (0 = empty)
+  const memoMask = memoSize - 1;
+  const stackOf = i32(sampleCount);
 
   for (let i = 0; i < sampleCount; i++) {
     const vBase = i * nTypes;
@@ -83,6 +92,32 @@ function sumByStack(p: DecodedPprof, nTypes: number, locFrames: LocationFrames, 
 
     const ls = locationStart[i] as number;
     const le = locationStart[i + 1] as number;
+    let h = le - ls;
+    for (let j = ls; j < le; j++) h = Math.imul(h ^ (sampleLocation[j] as number), 0x9e3779b1) ^ (h >>> 15);
+    let slot = (h ^ (h >>> 16)) & memoMask;
+    let same = -1;
+    for (;;) {
+      const m = memo[slot] as number;
+      if (m === 0) break;
+      const o = m - 1;
+      const os = locationStart[o] as number;
+      if ((locationStart[o + 1] as number) - os === le - ls) {
+        let k = 0;
+        while (k < le - ls && sampleLocation[os + k] === sampleLocation[ls + k]) k++;
+        if (k === le - ls) {
+          same = stackOf[o] as number;
+          break;
+        }
+      }
+      slot = (slot + 1) & memoMask;
+    }
+    if (same >= 0) {
+      addValues(table, same, values, vBase, nTypes);
+      stackOf[i] = same;
+      continue;
+    }
+    memo[slot] = i + 1;
+
     let depth = 0;
     for (let j = ls; j < le; j++) {
       const loc = sampleLocation[j] as number;
@@ -128,15 +163,21 @@ function sumByStack(p: DecodedPprof, nTypes: number, locFrames: LocationFrames, 
     }
 
     const s = table.indexOf(stackFinish(a, outDepth), stackFinish(b, outDepth), i);
-    const sums = table.sums;
-    const sBase = s * nTypes;
-    for (let t = 0; t < nTypes; t++) {
-      const v = (sums[sBase + t] as number) + (values[vBase + t] as number);
-      if (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) throw outOfRange();
-      sums[sBase + t] = v;
-    }
+    stackOf[i] = s;
+    addValues(table, s, values, vBase, nTypes);
   }
   return table;
+}
+
+/** Adds sample values[vBase .. vBase + nTypes) to stack `s`'s sums, refusing a sum past the safe range. */
+function addValues(table: StackTable, s: number, values: Float64Array, vBase: number, nTypes: number): void {
+  const sums = table.sums;
+  const sBase = s * nTypes;
+  for (let t = 0; t < nTypes; t++) {
+    const v = (sums[sBase + t] as number) + (values[vBase + t] as number);
+    if (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) throw outOfRange();
+    sums[sBase + t] = v;
+  }
 }
 
 /** Frame names (root first, depth-capped) of sample `i`'s stack; its locations' frames are already computed. */
