@@ -42,7 +42,7 @@ export class StagedInserts {
   }
 
   /** Inserts `body` (rows of `format` for `columns`) into `table`; the staged file is removed either way. */
-  async insert(table: string, columns: readonly string[], format: string, body: string, settings: { insert_deduplication_token?: string }): Promise<void> {
+  async insert(table: string, columns: readonly string[], format: string, body: string | Buffer, settings: { insert_deduplication_token?: string }): Promise<void> {
     const types = await this.columnTypes(table);
     const structure = columns.map((c) => {
       const t = types.get(c);

@@ -24,7 +24,8 @@ export class FormattedRows {
   constructor(
     readonly format: 'TabSeparated' | 'JSONEachRow',
     readonly columns: readonly string[],
-    readonly body: string,
+    /** Text, or its UTF-8 bytes (the aggregator writes its biggest insert straight into a Buffer). */
+    readonly body: string | Buffer,
     readonly length: number,
   ) {}
 }

@@ -24,7 +24,7 @@ export interface SampleRow {
 }
 
 /** The sample rows of one (tenant, profile type, series, bucket, retention): stack id → summed value. */
-interface SampleGroup {
+export interface SampleGroup {
   tenant: string;
   profile_type: string;
   service: string;
@@ -173,6 +173,11 @@ export class Batch {
   *sampleRows(): IterableIterator<SampleRow> {
     for (const g of this.groups.values()) for (const [stackId, value] of g.values) yield sampleRow(g, stackId, value);
     yield* this.overflow;
+  }
+
+  /** The sums by group (what sampleRows spells out row by row); the overflow rows are apart. */
+  sampleGroups(): IterableIterator<SampleGroup> {
+    return this.groups.values();
   }
 
   /** Takes a message whose ingest id is new to memory; it is merged after the batch's lookup (`takeHeld`). */

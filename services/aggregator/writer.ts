@@ -7,7 +7,7 @@ import type { Store } from '../../lib/store/store.ts';
 import { REFERENCE_REFRESH_SECONDS } from '../../lib/store/tiers-ddl.ts';
 import type { Batch } from './batch.ts';
 import { ingestIdRows } from './ingest-dedupe.ts';
-import { sampleRowsTsv } from './sample-tsv.ts';
+import { sampleGroupsTsv } from './sample-tsv.ts';
 
 /**
  * Remembers what this process already stored, and when, to skip re-writing known stacks and series-days. Bounded.
@@ -42,7 +42,7 @@ export class BatchWriter {
     await this.store.insertRows('stacks', newStacks.map(([, r]) => ({ ...r, last_seen: Math.max(r.last_seen, nowS) })), `${token}#stacks`);
     await this.store.insertRows('series', newSeries.map(([, r]) => r), `${token}#series`);
     await this.store.insertRows('dead_letters', batch.deadLetters, `${token}#dead`);
-    await this.store.insertRows('samples_raw', sampleRowsTsv(batch.sampleRows()), `${token}#samples`);
+    await this.store.insertRows('samples_raw', sampleGroupsTsv(batch.sampleGroups(), batch.overflow), `${token}#samples`);
     // After the samples, never before: see services/ingest/retry-dedupe.ts (point 5).
     await this.store.insertRows('ingest_ids', ingestIdRows(batch.ingestIds), `${token}#ingest_ids`);
     for (const [k] of newStacks) this.seenStacks.add(k, nowS);
