@@ -50,7 +50,12 @@ function bad(problem: string): HotpathError {
   return new HotpathError('bad_request', `name: ${problem}`);
 }
 
+const LABEL_RUNES = /^[A-Za-z0-9_.]*$/;
+const SERVICE_RUNES = /^[A-Za-z0-9_.\-/]*$/;
+
 function checkRunes(value: string, allowed: (c: string) => boolean, what: string): void {
+  // The usual case in one test; the loop below only runs to name the first character that is not allowed.
+  if ((allowed === isLabelRune ? LABEL_RUNES : SERVICE_RUNES).test(value)) return;
   for (const c of value) {
     if (!allowed(c)) throw bad(`invalid ${what}: ${value}: character is not allowed: ${quoteRune(c)}`);
   }
@@ -59,37 +64,33 @@ function checkRunes(value: string, allowed: (c: string) => boolean, what: string
 export function parseAppName(name: string): AppName {
   // A Map, not an object: keys are client text, and `__proto__` must stay an ordinary label.
   const found = new Map<string, string>();
-  let state: 'app' | 'key' | 'value' | 'done' = 'app';
-  let key = '';
-  let buf = '';
-  for (const c of name + '{') {
-    if (state === 'app') {
-      if (c !== '{') buf += c;
-      else {
-        const app = goTrim(buf);
-        if (app === '') throw bad(`service name is required (name ${JSON.stringify(name)})`);
-        checkRunes(app, isServiceRune, 'service name');
-        found.set(NAME_KEY, app);
-        state = 'key';
-      }
-    } else if (state === 'key') {
-      if (c === '}') state = 'done';
-      else if (c === '=') {
-        state = 'value';
-        buf = '';
-      } else key += c;
-    } else if (state === 'value') {
-      if (c === ',' || c === '}') {
-        const k = goTrim(key);
-        if (k !== NAME_KEY) {
-          if (k === '') throw bad(`label name is required (name ${JSON.stringify(name)})`);
-          checkRunes(k, isLabelRune, 'label name');
-        }
-        found.set(k, goTrim(buf));
-        key = '';
-        state = 'key';
-      } else buf += c;
+  // Pyroscope's grammar, read span by span: the app name up to the first `{`; then `key=value` pairs, each value
+  // ended by `,` or `}`; a `}` where a key is expected ends the labels. A `}` after a value does not (what follows
+  // is read as more keys), and a pair left open at the end is dropped: both as Pyroscope's parser does.
+  const s = name + '{';
+  const open = s.indexOf('{');
+  const app = goTrim(s.slice(0, open));
+  if (app === '') throw bad(`service name is required (name ${JSON.stringify(name)})`);
+  checkRunes(app, isServiceRune, 'service name');
+  found.set(NAME_KEY, app);
+  let pos = open + 1;
+  while (pos < s.length) {
+    const eq = s.indexOf('=', pos);
+    const close = s.indexOf('}', pos);
+    if (close !== -1 && (eq === -1 || close < eq)) break;
+    if (eq === -1) break;
+    const key = s.slice(pos, eq);
+    const comma = s.indexOf(',', eq + 1);
+    const end = s.indexOf('}', eq + 1);
+    const stop = comma === -1 ? end : end === -1 ? comma : Math.min(comma, end);
+    if (stop === -1) break;
+    const k = goTrim(key);
+    if (k !== NAME_KEY) {
+      if (k === '') throw bad(`label name is required (name ${JSON.stringify(name)})`);
+      checkRunes(k, isLabelRune, 'label name');
     }
+    found.set(k, goTrim(s.slice(eq + 1, stop)));
+    pos = stop + 1;
   }
   const appName = found.get(NAME_KEY) ?? '';
   if (appName === '') throw bad(`service name is required: __name__ is empty in ${JSON.stringify(name)}`);
