@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import { BusProfile, decodeMessage, encodeMessage, SCHEMAS_DIR } from '../../schemas/index.ts';
 import type { NormalizedProfile } from '../profile/model.ts';
-import { BUS_SCHEMA_VERSION, checkBusLayout, decodeProfile, encodeProfile, EnvelopeError, peekProfile } from './envelope.ts';
+import { BUS_SCHEMA_VERSION, checkBusLayout, decodeProfile, encodeProfile, EnvelopeError, FRAMES_NOT_READ, peekProfile } from './envelope.ts';
 
 const CPU = {
   id: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds',
@@ -297,6 +297,25 @@ describe('bus envelope refusals', () => {
     // Only decoding reads inside the stacks: a stack pointing past the frame table passes the peek.
     const inside = encodeMessage(BusProfile, { schemaVersion: 1, tenant: 't', type: { id: 'x' }, frameNames: ['a'], stacks: [{ id: '1', frames: [0, 3] }] });
     assert.deepEqual(peekProfile(inside), { tenant: 't', stackCount: 1 });
+  });
+
+  it('reads frames only of the stacks framesFor asks for; the others get FRAMES_NOT_READ, their indices still checked', () => {
+    const p = profile();
+    assert.ok(p.stacks.length >= 2);
+    const keep = p.stacks[1]!.id;
+    const asked: string[] = [];
+    const back = decodeProfile(encodeProfile(p), (tenant, id) => {
+      asked.push(`${tenant}/${id}`);
+      return id === keep;
+    }).profile;
+    assert.deepEqual(asked, p.stacks.map((s) => `${p.tenant}/${s.id}`));
+    assert.deepEqual(back.stacks.map((s) => s.id), p.stacks.map((s) => s.id));
+    assert.deepEqual(back.stacks.map((s) => s.value), p.stacks.map((s) => s.value));
+    back.stacks.forEach((s, i) => assert.equal(s.frames, s.id === keep ? s.frames : FRAMES_NOT_READ, `stack ${i}`));
+    assert.deepEqual(back.stacks[1]!.frames, p.stacks[1]!.frames);
+    assert.ok(Object.isFrozen(FRAMES_NOT_READ) && FRAMES_NOT_READ.length === 0);
+    const bad = encodeMessage(BusProfile, { schemaVersion: 1, tenant: 't', type: { id: 'x' }, frameNames: ['a'], stacks: [{ id: '1', frames: [0, 3] }] });
+    assert.equal(refusal(() => decodeProfile(bad, () => false), 'malformed').message, 'undecodable bus message: stack 0 frame 1 refers to frame name 3, but the table has 1');
   });
 
   it('rejects a message without tenant or profile type', () => {

@@ -757,16 +757,25 @@ const TOP_LEVEL_TAGS = new Set([TAG_VERSION, TAG_TENANT, TAG_TYPE, TAG_LABELS, T
 // Where each stack message lies, collected first so frame_names may come before or after the stacks.
 let stackStarts = new Int32Array(1024);
 let stackEnds = new Int32Array(1024);
+// Where each frame name lies: a name becomes a string only when a stack whose frames are read refers to it.
+let nameStarts = new Int32Array(1024);
+let nameEnds = new Int32Array(1024);
+
+/**
+ * The frames of a stack decodeProfile was told not to read (`framesFor` said no): shared, empty and frozen, so
+ * it cannot be mistaken for a real stack's frames (a real stack has at least one frame) nor written to.
+ */
+export const FRAMES_NOT_READ: readonly string[] = Object.freeze([]);
 
 /**
  * Bus bytes → the profile and its ingest id (absent when the publisher gave none). Throws EnvelopeError naming the
  * problem for anything else: bytes that are not a bus profile, a schema_version this build does not read, a stack
  * pointing past the frame table, or a 64-bit value that does not fit a JS number exactly.
  */
-export function decodeProfile(bytes: Uint8Array): { profile: NormalizedProfile; ingestId?: string } {
+export function decodeProfile(bytes: Uint8Array, framesFor?: (tenant: string, stackId: string) => boolean): { profile: NormalizedProfile; ingestId?: string } {
   if (!(bytes instanceof Uint8Array)) throw new EnvelopeError('malformed', `undecodable bus message: expected bytes, got ${typeof bytes}`);
   try {
-    return decode(new In(bytes));
+    return decode(new In(bytes), framesFor);
   } catch (err) {
     if (err instanceof EnvelopeError) throw err;
     if (err instanceof Malformed) throw new EnvelopeError('malformed', `undecodable bus message: ${err.message}`);
@@ -774,7 +783,7 @@ export function decodeProfile(bytes: Uint8Array): { profile: NormalizedProfile; 
   }
 }
 
-function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
+function decode(r: In, framesFor: ((tenant: string, stackId: string) => boolean) | undefined): { profile: NormalizedProfile; ingestId?: string } {
   let version = -1;
   let tenant = '';
   const type: ProfileType = { id: '', name: '', sampleType: '', sampleUnit: '', periodType: '', periodUnit: '' };
@@ -782,7 +791,7 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
   let fingerprint = '0';
   let timeMs = 0;
   let durationNanos = 0;
-  const frameNames: string[] = [];
+  let nNames = 0;
   let nStacks = 0;
   let ingestId = '';
 
@@ -821,9 +830,22 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
         r.varint64();
         durationNanos = r.int64Number('duration_nanos');
         break;
-      case TAG_FRAME_NAME:
-        frameNames.push(r.string());
+      case TAG_FRAME_NAME: {
+        const len = r.length();
+        if (nNames === nameStarts.length) {
+          const starts = new Int32Array(nNames * 2);
+          const ends = new Int32Array(nNames * 2);
+          starts.set(nameStarts);
+          ends.set(nameEnds);
+          nameStarts = starts;
+          nameEnds = ends;
+        }
+        nameStarts[nNames] = r.pos;
+        nameEnds[nNames] = r.pos + len;
+        nNames++;
+        r.pos += len;
         break;
+      }
       case TAG_STACK: {
         const len = r.length();
         if (nStacks === stackStarts.length) {
@@ -858,7 +880,8 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
   if (type.id === '') throw new EnvelopeError('malformed', 'undecodable bus message: profile type id is empty');
 
   const stacks: Stack[] = new Array(nStacks);
-  const nNames = frameNames.length;
+  const frameNames: (string | undefined)[] = new Array(nNames);
+  const nameOf = (ix: number): string => frameNames[ix] ?? (frameNames[ix] = r.utf8(nameStarts[ix]!, nameEnds[ix]!));
   for (let s = 0; s < nStacks; s++) {
     const end = stackEnds[s]!;
     r.pos = stackStarts[s]!;
@@ -866,6 +889,30 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
     let idLo = 0;
     let value = 0;
     let frames: string[] | null = null;
+    // Frames are read unless the caller says it has them; indices are checked either way.
+    let skip = false;
+    if (framesFor !== undefined) {
+      // The id comes first in canonical bytes; read ahead for it when it does not.
+      const at = r.pos;
+      try {
+        while (r.pos < end) {
+          const t = r.varint32();
+          if (t === TAG_S_ID) {
+            r.fixed64();
+            idHi = r.hi;
+            idLo = r.lo;
+            break;
+          }
+          if (t >>> 3 === 0) break;
+          r.skip(t);
+        }
+      } catch {
+        // Bad bytes: the full read below names the problem.
+      }
+      r.pos = at;
+      skip = !framesFor(tenant, stackIdDecimal(idHi, idLo));
+    }
+    let depth = 0;
     while (r.pos < end) {
       const t = r.varint32();
       if (t === TAG_S_FRAMES_PACKED) {
@@ -873,7 +920,7 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
         const fend = r.pos + flen;
         if (fend > end) r.fail(`stack ${s} frames run past the stack`);
         const buf = r.buf;
-        if (frames === null) frames = [];
+        if (frames === null && !skip) frames = [];
         while (r.pos < fend) {
           // Indices below 128 are one byte: read them inline.
           const b = buf[r.pos]!;
@@ -882,8 +929,9 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
             ix = b;
             r.pos++;
           } else ix = r.varint32();
-          if (ix >= nNames) throw badIndex(s, frames.length, ix, nNames);
-          frames.push(frameNames[ix]!);
+          if (ix >= nNames) throw badIndex(s, depth, ix, nNames);
+          if (!skip) frames!.push(nameOf(ix));
+          depth++;
         }
         if (r.pos !== fend) r.fail(`stack ${s} frames overrun their length`);
       } else if (t === TAG_S_ID) {
@@ -895,9 +943,10 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
         value = zigzagNumber(r.hi, r.lo, s);
       } else if (t === TAG_S_FRAMES_ONE) {
         const ix = r.varint32();
-        if (frames === null) frames = [];
-        if (ix >= nNames) throw badIndex(s, frames.length, ix, nNames);
-        frames.push(frameNames[ix]!);
+        if (frames === null && !skip) frames = [];
+        if (ix >= nNames) throw badIndex(s, depth, ix, nNames);
+        if (!skip) frames!.push(nameOf(ix));
+        depth++;
       } else {
         const field = t >>> 3;
         if (field === 0) r.fail(`stack ${s}: field number 0`);
@@ -906,7 +955,7 @@ function decode(r: In): { profile: NormalizedProfile; ingestId?: string } {
       }
     }
     if (r.pos !== end) r.fail(`stack ${s} overruns its length`);
-    stacks[s] = { id: stackIdDecimal(idHi, idLo), frames: frames ?? [], value };
+    stacks[s] = { id: stackIdDecimal(idHi, idLo), frames: skip ? (FRAMES_NOT_READ as string[]) : (frames ?? []), value };
   }
 
   const profile: NormalizedProfile = { tenant, type, labels, fingerprint, timeMs, durationNanos, stacks };

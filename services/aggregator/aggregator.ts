@@ -14,7 +14,7 @@ import type { Consumer, DeliveredMessage } from '../../lib/bus/bus.ts';
 import { decodeProfile, peekProfile } from '../../lib/bus/envelope.ts';
 import { DEFAULT_TIER, type SettingsStore } from '../../lib/settings/service-settings.ts';
 import type { Store } from '../../lib/store/store.ts';
-import { Batch } from './batch.ts';
+import { Batch, stackKeyOf } from './batch.ts';
 import { FlushPlans } from './flush-plans.ts';
 import { IngestDedupe } from './ingest-dedupe.ts';
 import { OffsetCommits } from './offset-commits.ts';
@@ -167,15 +167,23 @@ export class Aggregator {
     else if (this.eager && this.writing === 0 && !part.plan && !part.batch.empty) void this.close(part).catch(() => {});
   }
 
-  /** Decodes a message into the batch; false (and dead-lettered) if it cannot be read. */
+  /**
+   * Decodes a message into the batch; false (and dead-lettered) if it cannot be read. Frame names are read only for
+   * stacks neither in the batch nor stored by this process already: the others need just their id and value.
+   */
   private merge(batch: Batch, m: { topic: string; partition: number; offset: string; value: Uint8Array }): boolean {
     try {
-      batch.add(decodeProfile(m.value).profile);
+      batch.add(decodeProfile(m.value, (tenant, id) => this.needsFrames(batch, tenant, id)).profile);
       return true;
     } catch (err) {
       this.deadLetter(batch, m, err);
       return false;
     }
+  }
+
+  private needsFrames(batch: Batch, tenant: string, stackId: string): boolean {
+    const key = stackKeyOf(tenant, stackId);
+    return !batch.stacks.has(key) && !this.writer.knowsStack(key);
   }
 
   /** A message we cannot read must not block its partition: keep it, with the reason, and go on. */

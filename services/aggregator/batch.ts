@@ -7,6 +7,7 @@
  * generation's collections and is copied into the old one: it keeps the sums compact (one group per series and
  * bucket, stack id → value), and profiles waiting for the ingest-id lookup as their bus bytes, not decoded.
  */
+import { FRAMES_NOT_READ } from '../../lib/bus/envelope.ts';
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
 
 export interface SampleRow {
@@ -164,7 +165,9 @@ export class Batch {
         this.overflow.push(sampleRow(g, s.id, sum));
         values.set(s.id, s.value);
       }
-      const stackKey = `${p.tenant}\u0000${s.id}`;
+      // Frames not read: the writer already stored this stack (Aggregator.merge); it is not written again now.
+      if (s.frames === FRAMES_NOT_READ) continue;
+      const stackKey = stackKeyOf(p.tenant, s.id);
       if (!this.stacks.has(stackKey)) this.stacks.set(stackKey, { tenant: p.tenant, stack_id: s.id, frames: s.frames, last_seen: bucket });
     }
   }
@@ -223,6 +226,11 @@ export class Batch {
   commitPoints(): { topic: string; partition: number; offset: string }[] {
     return [...this.ranges.values()].map((r) => ({ topic: r.topic, partition: r.partition, offset: String(r.last + 1n) }));
   }
+}
+
+/** The key of a stack in `Batch.stacks` and in the writer's memory of stored stacks. */
+export function stackKeyOf(tenant: string, stackId: string): string {
+  return `${tenant}\u0000${stackId}`;
 }
 
 function sampleRow(g: SampleGroup, stack_id: string, value: number): SampleRow {

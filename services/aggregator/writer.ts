@@ -33,6 +33,11 @@ export class BatchWriter {
 
   constructor(private readonly store: Store) {}
 
+  /** Whether `key` (stackKeyOf) is a stack this process stored recently enough not to write it again now. */
+  knowsStack(key: string): boolean {
+    return this.seenStacks.has(key, Math.floor(Date.now() / 1000));
+  }
+
   async write(batch: Batch): Promise<void> {
     const token = batch.token();
     const nowS = Math.floor(Date.now() / 1000);
