@@ -64,6 +64,19 @@ describe('decode pool (worker threads)', () => {
     }
   });
 
+  it('answers each request of one batch (posted in the same turn) with its own outcome', async () => {
+    const good = readProfileFile('go-cpu-fib.pb.gz');
+    const bad = readProfileFile('bad-not-pprof.txt');
+    const outcomes = await Promise.allSettled([pool.profiles(good, ctx), pool.profiles(bad, ctx), pool.profiles(good, ctx)]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assertSameAsInline((outcomes[0] as PromiseFulfilledResult<EncodedProfile[]>).value, good, 'first');
+    assertSameAsInline((outcomes[2] as PromiseFulfilledResult<EncodedProfile[]>).value, good, 'third');
+    assert.equal(((outcomes[1] as PromiseRejectedResult).reason as HotpathError).code, 'invalid_profile');
+  });
+
   it('decodes a view into a larger buffer (as a push request holds its samples) as the bytes it shows', async () => {
     const bytes = readProfileFile('go-cpu-fib.pb.gz');
     const big = Buffer.concat([Buffer.alloc(1000, 7), bytes, Buffer.alloc(1000, 9)]);

@@ -43,16 +43,26 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * One worker thread. Requests posted during one turn of the event loop go to it as one message, and it answers a
+ * message's requests in one message: under load a turn handles many requests, and every message is a cross-thread
+ * wake-up (a futex, costly on a VM) plus a serialization round.
+ */
 class DecodeWorker {
   readonly pending = new Map<number, Pending>();
   /** Whether it ever answered: one that dies before that could not even start, and is not replaced. */
   answered = false;
   private worker: Worker;
+  private outbox: DecodeRequest[] = [];
+  private outboxTransfer: ArrayBuffer[] = [];
+  private sendScheduled = false;
 
   constructor(private readonly onExit: (w: DecodeWorker) => void) {
     this.worker = new Worker(WORKER_BOOT, { eval: true });
     this.worker.unref();
-    this.worker.on('message', (res: DecodeResponse) => this.settle(res));
+    this.worker.on('message', (answers: DecodeResponse[]) => {
+      for (const res of answers) this.settle(res);
+    });
     this.worker.on('error', (err) => this.failAll(lost(err.message)));
     this.worker.on('exit', (code) => {
       this.failAll(lost(`exited with code ${code}`));
@@ -65,10 +75,27 @@ class DecodeWorker {
     // A Buffer is often a view into a larger one (a push request holds many profiles): cloning it would copy the
     // whole backing store. An exact copy is moved instead.
     const bytes = new Uint8Array(req.bytes);
-    this.worker.postMessage({ ...req, bytes }, [bytes.buffer]);
+    this.outbox.push({ ...req, bytes });
+    this.outboxTransfer.push(bytes.buffer);
+    if (!this.sendScheduled) {
+      this.sendScheduled = true;
+      setImmediate(() => this.send());
+    }
+  }
+
+  /** Posts what this turn of the event loop asked for, as one message. */
+  private send(): void {
+    this.sendScheduled = false;
+    const requests = this.outbox;
+    const transfer = this.outboxTransfer;
+    this.outbox = [];
+    this.outboxTransfer = [];
+    if (requests.length > 0) this.worker.postMessage(requests, transfer);
   }
 
   terminate(): Promise<number> {
+    this.outbox = [];
+    this.outboxTransfer = [];
     this.worker.removeAllListeners('exit');
     this.failAll(shuttingDown());
     return this.worker.terminate();

@@ -1,7 +1,6 @@
 /**
  * A decode worker (decode-pool.ts): pprof bytes in, bus-ready profiles out (decoded, normalized and encoded as bus
- * envelopes: lib/bus/encoded-profile.ts says why), one request at a time. The envelopes are transferred, not
- * copied. Refusals (HotpathError) go back as their fields, so the gateway answers exactly as if it had decoded
+ * envelopes: lib/bus/encoded-profile.ts says why). The envelopes are transferred, not copied. Refusals (HotpathError) go back as their fields, so the gateway answers exactly as if it had decoded
  * them itself.
  */
 import { parentPort } from 'node:worker_threads';
@@ -10,23 +9,34 @@ import { isHotpathError } from '../errors.ts';
 import { profilesFromPprof } from './index.ts';
 import type { DecodeRequest, DecodeResponse } from './decode-pool.ts';
 
-/** `u` over an ArrayBuffer of its own: a small Buffer is a slice of Node's shared pool, which cannot be moved. */
-const owned = (u: Uint8Array): Uint8Array => (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength ? u : new Uint8Array(u));
-
-parentPort!.on('message', (req: DecodeRequest) => {
-  let res: DecodeResponse;
-  const transfer: ArrayBuffer[] = [];
-  try {
-    const profiles = profilesFromPprof(req.bytes, req.ctx).map(encodeForBus);
-    for (const p of profiles) {
-      p.envelope = owned(p.envelope);
-      transfer.push(p.envelope.buffer as ArrayBuffer);
+/**
+ * Answers a message's requests (decode-pool.ts batches them per event-loop turn) in one message. Their envelopes
+ * are packed into one ArrayBuffer, moved rather than copied: one allocation per message, not one per profile (a
+ * small Buffer is a slice of Node's shared pool, which could not be moved anyway).
+ */
+parentPort!.on('message', (requests: DecodeRequest[]) => {
+  const answers = requests.map(answer);
+  let bytes = 0;
+  for (const a of answers) if ('profiles' in a) for (const p of a.profiles) bytes += p.envelope.length;
+  const pack = new Uint8Array(bytes);
+  let at = 0;
+  for (const a of answers) {
+    if (!('profiles' in a)) continue;
+    for (const p of a.profiles) {
+      pack.set(p.envelope, at);
+      p.envelope = pack.subarray(at, at + p.envelope.length);
+      at += p.envelope.length;
     }
-    res = { id: req.id, profiles };
+  }
+  parentPort!.postMessage(answers, [pack.buffer]);
+});
+
+function answer(req: DecodeRequest): DecodeResponse {
+  try {
+    return { id: req.id, profiles: profilesFromPprof(req.bytes, req.ctx).map(encodeForBus) };
   } catch (err) {
-    res = isHotpathError(err)
+    return isHotpathError(err)
       ? { id: req.id, refused: { code: err.code, message: err.message, status: err.status, reason: err.reason, retryAfter: err.retryAfter } }
       : { id: req.id, failed: (err as Error).stack ?? String(err) };
   }
-  parentPort!.postMessage(res, transfer);
-});
+}
