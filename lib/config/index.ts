@@ -96,7 +96,12 @@ export interface HotpathConfig {
   flushMaxRows: number;
   /** How long the gateway waits for the bus to make a profile durable before answering 503. */
   publishTimeoutMs: number;
-  /** Worker threads that decode pprof at the gateway (lib/profile/decode-pool.ts); 0 decodes on the main thread. */
+  /**
+   * Worker threads that decode pprof at the gateway (lib/profile/decode-pool.ts); 0 decodes on the main thread.
+   * Default: one per CPU (at most 4). Decode is the stage a request waits longest in: with one worker fewer than
+   * CPUs, it waited whenever that one thread was descheduled, while the event loop itself used about half a core
+   * (2-core fleet runs: 1 worker 1 356–1 622 profiles/s, 2 workers 1 730–1 829; BENCHMARKS.md).
+   */
   decodeWorkers: number;
   multitenancy: boolean;
   clickhouse: ClickHouseConfig;
@@ -237,7 +242,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     flushMaxRows: num(env, 'HOTPATH_FLUSH_MAX_ROWS', file, 'flushMaxRows', 200_000),
     publishTimeoutMs: num(env, 'HOTPATH_PUBLISH_TIMEOUT_MS', file, 'publishTimeoutMs', 10_000),
     // One core is left to the event loop (and, single node, the embedded engine shares the rest).
-    decodeWorkers: num(env, 'HOTPATH_DECODE_WORKERS', file, 'decodeWorkers', Math.min(4, Math.max(1, availableParallelism() - 1))),
+    decodeWorkers: num(env, 'HOTPATH_DECODE_WORKERS', file, 'decodeWorkers', Math.min(4, Math.max(1, availableParallelism()))),
     // API keys name their tenant, so auth implies multi-tenancy.
     multitenancy: bool(env, 'HOTPATH_MULTITENANCY', file, 'multitenancy', false) || bool(env, 'HOTPATH_AUTH', file, 'auth', false),
     clickhouse: {
