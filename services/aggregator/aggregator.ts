@@ -21,6 +21,9 @@ import { OffsetCommits } from './offset-commits.ts';
 import { PartitionState } from './partition-state.ts';
 import { BatchWriter } from './writer.ts';
 
+/** Held messages decoded per event-loop turn when a batch settles (~5–10 ms of work each). */
+const SETTLE_SLICE = 256;
+
 export interface AggregatorOptions {
   bucketSeconds: number;
   flushIntervalMs: number;
@@ -201,7 +204,12 @@ export class Aggregator {
    */
   private async settle(batch: Batch): Promise<void> {
     const stored = await this.dedupe.stored(batch.heldIds());
-    for (const h of batch.takeHeld(stored)) {
+    const held = batch.takeHeld(stored);
+    for (let i = 0; i < held.length; i++) {
+      // A batch under load holds thousands of messages: decoding them in one go blocked the event loop (and with it
+      // HTTP and the decode workers' answers) for 100–300 ms per flush. Other work gets a turn every slice.
+      if (i > 0 && i % SETTLE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      const h = held[i]!;
       if (!this.merge(batch, h.message)) {
         batch.forgetIngestId(h.ingestId);
         this.dedupe.release(h.ingestId);

@@ -39,17 +39,19 @@ type Part = string | Uint8Array | undefined;
 
 function digest(kind: string, parts: Part[]): string {
   const h = createHash('sha256');
-  h.update(kind);
+  // The hashed bytes: kind, then each part length-prefixed, so ("ab","c") and ("a","bc") differ; undefined differs
+  // from "". Text runs are gathered into one update (each update crosses into native code).
+  let text = kind;
   for (const p of parts) {
-    // Length-prefixed, so ("ab","c") and ("a","bc") differ; undefined differs from "".
-    if (p === undefined) {
-      h.update('\u0000-');
-      continue;
+    if (p === undefined) text += '\u0000-';
+    else if (typeof p === 'string') text += `\u0000${Buffer.byteLength(p, 'utf8')}:${p}`;
+    else {
+      h.update(`${text}\u0000${p.length}:`);
+      h.update(p);
+      text = '';
     }
-    const buf = typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
-    h.update(`\u0000${buf.length}:`);
-    h.update(buf);
   }
+  if (text !== '') h.update(text);
   return h.digest('hex').slice(0, 32);
 }
 
