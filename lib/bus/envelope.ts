@@ -754,12 +754,31 @@ const FIELD_NAMES: Record<number, string> = {
 /** The top-level tags decodeProfile reads (field and wire type), for peekProfile's checks. */
 const TOP_LEVEL_TAGS = new Set([TAG_VERSION, TAG_TENANT, TAG_TYPE, TAG_LABELS, TAG_FINGERPRINT, TAG_TIME_MS, TAG_DURATION, TAG_FRAME_NAME, TAG_STACK, TAG_INGEST_ID]);
 
+/** Byte ranges [start, end) of repeated fields within one message, in order; reused from message to message. */
+class Spans {
+  count = 0;
+  starts = new Int32Array(1024);
+  ends = new Int32Array(1024);
+
+  add(start: number, end: number): void {
+    if (this.count === this.starts.length) {
+      const starts = new Int32Array(this.count * 2);
+      const ends = new Int32Array(this.count * 2);
+      starts.set(this.starts);
+      ends.set(this.ends);
+      this.starts = starts;
+      this.ends = ends;
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.count++;
+  }
+}
+
 // Where each stack message lies, collected first so frame_names may come before or after the stacks.
-let stackStarts = new Int32Array(1024);
-let stackEnds = new Int32Array(1024);
+const stackSpans = new Spans();
 // Where each frame name lies: a name becomes a string only when a stack whose frames are read refers to it.
-let nameStarts = new Int32Array(1024);
-let nameEnds = new Int32Array(1024);
+const nameSpans = new Spans();
 
 /**
  * The frames of a stack decodeProfile was told not to read (`framesFor` said no): shared, empty and frozen, so
@@ -791,8 +810,8 @@ function decode(r: In, framesFor: ((tenant: string, stackId: string) => boolean)
   let fingerprint = '0';
   let timeMs = 0;
   let durationNanos = 0;
-  let nNames = 0;
-  let nStacks = 0;
+  stackSpans.count = 0;
+  nameSpans.count = 0;
   let ingestId = '';
 
   while (r.pos < r.end) {
@@ -830,35 +849,10 @@ function decode(r: In, framesFor: ((tenant: string, stackId: string) => boolean)
         r.varint64();
         durationNanos = r.int64Number('duration_nanos');
         break;
-      case TAG_FRAME_NAME: {
-        const len = r.length();
-        if (nNames === nameStarts.length) {
-          const starts = new Int32Array(nNames * 2);
-          const ends = new Int32Array(nNames * 2);
-          starts.set(nameStarts);
-          ends.set(nameEnds);
-          nameStarts = starts;
-          nameEnds = ends;
-        }
-        nameStarts[nNames] = r.pos;
-        nameEnds[nNames] = r.pos + len;
-        nNames++;
-        r.pos += len;
-        break;
-      }
+      case TAG_FRAME_NAME:
       case TAG_STACK: {
         const len = r.length();
-        if (nStacks === stackStarts.length) {
-          const starts = new Int32Array(nStacks * 2);
-          const ends = new Int32Array(nStacks * 2);
-          starts.set(stackStarts);
-          ends.set(stackEnds);
-          stackStarts = starts;
-          stackEnds = ends;
-        }
-        stackStarts[nStacks] = r.pos;
-        stackEnds[nStacks] = r.pos + len;
-        nStacks++;
+        (t === TAG_STACK ? stackSpans : nameSpans).add(r.pos, r.pos + len);
         r.pos += len;
         break;
       }
@@ -879,12 +873,14 @@ function decode(r: In, framesFor: ((tenant: string, stackId: string) => boolean)
   if (tenant === '') throw new EnvelopeError('malformed', 'undecodable bus message: tenant is empty');
   if (type.id === '') throw new EnvelopeError('malformed', 'undecodable bus message: profile type id is empty');
 
+  const nStacks = stackSpans.count;
+  const nNames = nameSpans.count;
   const stacks: Stack[] = new Array(nStacks);
   const frameNames: (string | undefined)[] = new Array(nNames);
-  const nameOf = (ix: number): string => frameNames[ix] ?? (frameNames[ix] = r.utf8(nameStarts[ix]!, nameEnds[ix]!));
+  const nameOf = (ix: number): string => frameNames[ix] ?? (frameNames[ix] = r.utf8(nameSpans.starts[ix]!, nameSpans.ends[ix]!));
   for (let s = 0; s < nStacks; s++) {
-    const end = stackEnds[s]!;
-    r.pos = stackStarts[s]!;
+    const end = stackSpans.ends[s]!;
+    r.pos = stackSpans.starts[s]!;
     let idHi = 0;
     let idLo = 0;
     let value = 0;
