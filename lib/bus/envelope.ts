@@ -751,6 +751,17 @@ const FIELD_NAMES: Record<number, string> = {
   [P_INGEST_ID]: 'ingest_id',
 };
 
+/**
+ * Fails on a top-level tag no reader reads: field number 0, or a known field with another wire type. Any other
+ * tag is a newer writer's field, which the caller skips.
+ */
+function refuseUnreadable(r: In, t: number): void {
+  const field = t >>> 3;
+  if (field === 0) r.fail('field number 0');
+  const known = FIELD_NAMES[field];
+  if (known !== undefined) r.fail(`field ${known} (${field}) has wire type ${t & 7}`);
+}
+
 /** The top-level tags decodeProfile reads (field and wire type), for peekProfile's checks. */
 const TOP_LEVEL_TAGS = new Set([TAG_VERSION, TAG_TENANT, TAG_TYPE, TAG_LABELS, TAG_FINGERPRINT, TAG_TIME_MS, TAG_DURATION, TAG_FRAME_NAME, TAG_STACK, TAG_INGEST_ID]);
 
@@ -859,13 +870,9 @@ function decode(r: In, framesFor: ((tenant: string, stackId: string) => boolean)
       case TAG_INGEST_ID:
         ingestId = r.string();
         break;
-      default: {
-        const field = t >>> 3;
-        if (field === 0) r.fail('field number 0');
-        const known = FIELD_NAMES[field];
-        if (known !== undefined) r.fail(`field ${known} (${field}) has wire type ${t & 7}`);
+      default:
+        refuseUnreadable(r, t);
         r.skip(t);
-      }
     }
   }
 
@@ -983,13 +990,7 @@ export function peekProfile(bytes: Uint8Array): { tenant: string; ingestId?: str
       else if (t === TAG_INGEST_ID) ingestId = r.string();
       else {
         if (t === TAG_STACK) stackCount++;
-        else if (!TOP_LEVEL_TAGS.has(t)) {
-          // The same refusals as decodeProfile for the top level.
-          const field = t >>> 3;
-          if (field === 0) r.fail('field number 0');
-          const known = FIELD_NAMES[field];
-          if (known !== undefined) r.fail(`field ${known} (${field}) has wire type ${t & 7}`);
-        }
+        else if (!TOP_LEVEL_TAGS.has(t)) refuseUnreadable(r, t);
         r.skip(t);
       }
     }

@@ -101,6 +101,14 @@ class Conn {
 
   constructor(readonly socket: Socket) {}
 
+  /** Takes up to `remaining` body bytes of `d` from `off`; returns the offset after them. */
+  takeBody(d: Buffer, off: number): number {
+    const n = Math.min(this.remaining, d.length - off);
+    this.bodyParts.push(d.subarray(off, off + n));
+    this.remaining -= n;
+    return off + n;
+  }
+
   resetParser(): void {
     this.state = State.Head;
     this.pending = undefined;
@@ -250,10 +258,7 @@ export class Sender {
           break;
         }
         case State.Length: {
-          const n = Math.min(c.remaining, d.length - off);
-          c.bodyParts.push(d.subarray(off, off + n));
-          off += n;
-          c.remaining -= n;
+          off = c.takeBody(d, off);
           if (c.remaining === 0) return this.complete(c, d.length - off);
           break;
         }
@@ -286,10 +291,7 @@ export class Sender {
           break;
         }
         case State.ChunkData: {
-          const n = Math.min(c.remaining, d.length - off);
-          c.bodyParts.push(d.subarray(off, off + n));
-          off += n;
-          c.remaining -= n;
+          off = c.takeBody(d, off);
           if (c.remaining === 0) {
             c.state = State.ChunkDataEnd;
             c.remaining = 2;

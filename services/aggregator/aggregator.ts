@@ -14,7 +14,7 @@ import type { Consumer, DeliveredMessage } from '../../lib/bus/bus.ts';
 import { decodeProfile, peekProfile } from '../../lib/bus/envelope.ts';
 import { DEFAULT_TIER, type SettingsStore } from '../../lib/settings/service-settings.ts';
 import type { Store } from '../../lib/store/store.ts';
-import { Batch, stackKeyOf } from './batch.ts';
+import { Batch, stackKeyOf, type BusBytes } from './batch.ts';
 import { FlushPlans } from './flush-plans.ts';
 import { IngestDedupe } from './ingest-dedupe.ts';
 import { OffsetCommits } from './offset-commits.ts';
@@ -174,7 +174,7 @@ export class Aggregator {
    * Decodes a message into the batch; false (and dead-lettered) if it cannot be read. Frame names are read only for
    * stacks neither in the batch nor stored by this process already: the others need just their id and value.
    */
-  private merge(batch: Batch, m: { topic: string; partition: number; offset: string; value: Uint8Array }): boolean {
+  private merge(batch: Batch, m: BusBytes): boolean {
     try {
       batch.add(decodeProfile(m.value, (tenant, id) => this.needsFrames(batch, tenant, id)).profile);
       return true;
@@ -190,7 +190,7 @@ export class Aggregator {
   }
 
   /** A message we cannot read must not block its partition: keep it, with the reason, and go on. */
-  private deadLetter(batch: Batch, m: { topic: string; partition: number; offset: string; value: Uint8Array }, err: unknown): void {
+  private deadLetter(batch: Batch, m: BusBytes, err: unknown): void {
     const reason = err instanceof Error ? err.message : String(err);
     this.log.warn({ topic: m.topic, partition: m.partition, offset: m.offset, reason }, 'dead-lettering undecodable bus message');
     batch.deadLetter({ topic: m.topic, partition: m.partition, offset: m.offset, reason, payload: Buffer.from(m.value).toString('base64') });

@@ -7,6 +7,7 @@
  * generation's collections and is copied into the old one: it keeps the sums compact (one group per series and
  * bucket, stack id → value), and profiles waiting for the ingest-id lookup as their bus bytes, not decoded.
  */
+import type { DeliveredMessage } from '../../lib/bus/bus.ts';
 import { FRAMES_NOT_READ } from '../../lib/bus/envelope.ts';
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
 
@@ -36,12 +37,11 @@ export interface SampleGroup {
   values: Map<string, number>;
 }
 
+/** A bus message as the aggregator keeps it: where it came from (for dead letters) and its bytes. */
+export type BusBytes = Pick<DeliveredMessage, 'topic' | 'partition' | 'offset' | 'value'>;
+
 /** A profile with an ingest id, held as its bus message until the batch's ingest-id lookup (Batch.hold). */
-export interface HeldMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  value: Uint8Array;
+export interface HeldMessage extends BusBytes {
   /** Stacks in the message (an upper bound of the rows it adds). */
   stackCount: number;
 }
