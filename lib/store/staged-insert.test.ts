@@ -1,6 +1,7 @@
 /**
  * Staged inserts into the embedded engine (staged-insert.ts): bulk rows reach every table and rollup exactly, a
- * repeat with the same token is dropped however the engine reads the file, and no staged file is left behind.
+ * repeat with the same token is dropped however the engine reads the file, a summed insert keeps equal keys apart
+ * with the same totals, and no staged file is left behind.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SAMPLE_COLUMNS } from '../../services/aggregator/sample-tsv.ts';
 import { loadConfig } from '../config/index.ts';
-import { FormattedRows, Store } from './store.ts';
+import { FormattedRows, Store, SUMMED_INSERT } from './store.ts';
 
 const TYPE = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 
@@ -46,6 +47,33 @@ describe('staged inserts (embedded engine)', () => {
     await store.insertRows('samples_raw', rows, 'staged-batch-2');
     assert.equal((await sums('samples_raw', 'staged')).v, String(2 * total), 'another token is another batch');
     assert.deepEqual(readdirSync(join(dataDir, 'insert-staging')), [], 'no staged file left behind');
+  });
+
+  it('a summed insert (SUMMED_INSERT) keeps equal keys apart on the way in, and every tier sums to the same totals', async () => {
+    const now = Math.floor(Date.now() / 1000 / 60) * 60 - 600;
+    const lines: string[] = [];
+    let total = 0;
+    // 3 000 rows (over the staging threshold) on 1 000 keys: each key three times in the block, in three 10 s buckets of one minute.
+    for (let i = 0; i < 3000; i++) {
+      const value = 1 + (i % 89);
+      total += value;
+      const key = i % 1000;
+      lines.push(['summed', TYPE, 'svc', String(2000 + key), String(now + 10 * Math.floor(i / 1000)), String(7_000_000 + (key % 50)), String(value), 'standard', 'v1'].join('\t'));
+    }
+    const rows = new FormattedRows('TabSeparated', SAMPLE_COLUMNS, `${lines.join('\n')}\n`, lines.length);
+    await store.insertRows('samples_raw', rows, 'summed-batch-1', SUMMED_INSERT);
+    await store.insertRows('samples_raw', rows, 'summed-batch-1', SUMMED_INSERT);
+    const stored = async (table: string) =>
+      (await store.select<{ v: string; rows: string; keys: string }>(
+        `SELECT toString(sum(value)) AS v, toString(count()) AS rows, toString(uniqExact(fingerprint, bucket, stack_id)) AS keys FROM ${table} WHERE tenant = 'summed'`,
+      ))[0];
+    // Raw: 3 000 distinct keys. The minute and hour tiers: 1 000 keys, each inserted three times and not merged on the
+    // way in (with merging on insert they would hold 1 000 rows); the repeat with the same token is still dropped.
+    assert.deepEqual(await stored('samples_raw'), { v: String(total), rows: '3000', keys: '3000' });
+    assert.deepEqual(await stored('samples_1m'), { v: String(total), rows: '3000', keys: '1000' });
+    assert.deepEqual(await stored('samples_1h'), { v: String(total), rows: '3000', keys: '1000' });
+    const service = await store.select<{ v: string }>(`SELECT toString(sum(value)) AS v FROM service_samples_1m WHERE tenant = 'summed'`);
+    assert.equal(service[0]!.v, String(total));
   });
 
   it('stages large JSON rows too: arrays, maps and escapes arrive exactly, and views see them', async () => {

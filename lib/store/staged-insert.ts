@@ -15,6 +15,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { InsertSettings } from './store.ts';
 
 /** One block per insert, whatever the size (see above); the batch is already in memory on our side. */
 const ONE_BLOCK = {
@@ -42,7 +43,7 @@ export class StagedInserts {
   }
 
   /** Inserts `body` (rows of `format` for `columns`) into `table`; the staged file is removed either way. */
-  async insert(table: string, columns: readonly string[], format: string, body: string | Buffer, settings: { insert_deduplication_token?: string }): Promise<void> {
+  async insert(table: string, columns: readonly string[], format: string, body: string | Buffer, settings: InsertSettings): Promise<void> {
     const types = await this.columnTypes(table);
     const structure = columns.map((c) => {
       const t = types.get(c);

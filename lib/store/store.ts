@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { HotpathConfig } from '../config/index.ts';
 import type { TiersConfig } from '../config/tiers.ts';
 import { createStoreClient } from './client.ts';
@@ -35,6 +35,18 @@ export class FormattedRows {
  * inline, where writing and removing a file would cost more than the slow inline parse saves.
  */
 const STAGE_FROM_BYTES = 64 * 1024;
+
+/** The settings an insert may carry. */
+export type InsertSettings = Pick<ClickHouseSettings, 'insert_deduplication_token' | 'optimize_on_insert'>;
+
+/**
+ * For inserts into SummingMergeTree tables whose reads all sum(): no merging of equal keys inside the inserted block
+ * (nor inside the blocks its materialized views derive). Equal keys across parts are summed by background merges
+ * and by every query anyway, so the totals are the same. Merging on insert sorted and summed every block once more:
+ * on the embedded engine, 120 inserts of 18 000 rows through samples_raw's four views cost the process 25.2–25.9 s of
+ * CPU with it and 18.4–18.7 s without, merges included (loadtest/store-cpu-bench.ts; BENCHMARKS.md, "Ingest, third pass").
+ */
+export const SUMMED_INSERT = { optimize_on_insert: 0 } as const satisfies InsertSettings;
 
 /** Rows as JSONEachRow text, as the client would send them; the columns are every key any row has. */
 function jsonEachRow(rows: Row[]): FormattedRows {
@@ -107,11 +119,12 @@ export class Store {
 
   /**
    * Inserts rows into one table. `dedupToken`, when given, makes a repeat of the same insert a no-op (the table's
-   * deduplication window); the aggregator derives it from the bus offsets the rows came from.
+   * deduplication window); the aggregator derives it from the bus offsets the rows came from. `summed` marks an
+   * insert into a SummingMergeTree (and the views it feeds) whose rows need not be merged on the way in (SUMMED_INSERT).
    */
-  async insertRows(table: string, rows: Row[] | FormattedRows, dedupToken?: string): Promise<void> {
+  async insertRows(table: string, rows: Row[] | FormattedRows, dedupToken?: string, summed?: typeof SUMMED_INSERT): Promise<void> {
     if (rows.length === 0) return;
-    const settings = dedupToken ? { insert_deduplication_token: dedupToken } : {};
+    const settings: InsertSettings = { ...(dedupToken ? { insert_deduplication_token: dedupToken } : {}), ...summed };
     if (this.staged) {
       const formatted = rows instanceof FormattedRows ? rows : jsonEachRow(rows);
       if (formatted.body.length >= STAGE_FROM_BYTES) {

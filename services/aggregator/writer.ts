@@ -3,7 +3,7 @@
  * stack is missing. Every insert carries a dedup token derived from the batch's offset ranges, so writing the
  * same batch again (retry after an error, redelivery after a crash) changes nothing.
  */
-import type { Store } from '../../lib/store/store.ts';
+import { SUMMED_INSERT, type Store } from '../../lib/store/store.ts';
 import { REFERENCE_REFRESH_SECONDS } from '../../lib/store/tiers-ddl.ts';
 import type { Batch } from './batch.ts';
 import { ingestIdRows } from './ingest-dedupe.ts';
@@ -47,7 +47,8 @@ export class BatchWriter {
     await this.store.insertRows('stacks', newStacks.map(([, r]) => ({ ...r, last_seen: Math.max(r.last_seen, nowS) })), `${token}#stacks`);
     await this.store.insertRows('series', newSeries.map(([, r]) => r), `${token}#series`);
     await this.store.insertRows('dead_letters', batch.deadLetters, `${token}#dead`);
-    await this.store.insertRows('samples_raw', sampleGroupsTsv(batch.sampleGroups(), batch.overflow), `${token}#samples`);
+    // Summed already: the batch holds one row per key, and the views' repeats are summed by merges and queries.
+    await this.store.insertRows('samples_raw', sampleGroupsTsv(batch.sampleGroups(), batch.overflow), `${token}#samples`, SUMMED_INSERT);
     // After the samples, never before: see services/ingest/retry-dedupe.ts (point 5).
     await this.store.insertRows('ingest_ids', ingestIdRows(batch.ingestIds), `${token}#ingest_ids`);
     for (const [k] of newStacks) this.seenStacks.add(k, nowS);
