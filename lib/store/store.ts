@@ -99,6 +99,11 @@ export class Store {
     return new Store(client, cfg.tiers, staged);
   }
 
+  /** The embedded engine (chdb): its data directory belongs to this process alone. */
+  get embedded(): boolean {
+    return this.staged !== undefined;
+  }
+
   async select<T = Record<string, unknown>>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
     const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
     return rs.json<T>();

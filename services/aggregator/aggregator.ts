@@ -71,9 +71,10 @@ export class Aggregator {
   ) {
     this.plans = new FlushPlans(store);
     this.writer = new BatchWriter(store);
-    this.dedupe = new IngestDedupe(store);
     this.commits = new OffsetCommits(consumer, log);
     this.eager = opts.kafka !== undefined && opts.kafka.brokers.length === 0;
+    // The in-process bus over the embedded engine: no other process writes this store's ingest ids.
+    this.dedupe = new IngestDedupe(store, undefined, undefined, this.eager && store.embedded);
   }
 
   private newBatch(): Batch {

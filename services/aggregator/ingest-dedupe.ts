@@ -5,6 +5,7 @@
  */
 import type { Store } from '../../lib/store/store.ts';
 import { DEDUPE_WINDOW_MS } from '../ingest/retry-dedupe.ts';
+import { IdWindow } from './id-window.ts';
 
 export interface IngestIdRow {
   tenant: string;
@@ -13,14 +14,31 @@ export interface IngestIdRow {
 }
 
 export class IngestDedupe {
-  /** Ids taken into a batch not yet known to be stored, or stored within the window: id → expiry (ms). */
-  private readonly known = new Map<string, number>();
+  /** Ids taken into a batch not yet known to be stored, or stored within the window, each until its expiry. */
+  private readonly known: IdWindow;
+  /**
+   * Sole writer only: until when (ms) memory alone cannot answer — ids stored before this process (read once, at
+   * the first lookup) or dropped from `known` over its bound expire by then. Undefined until read.
+   */
+  private memoryAnswersFromMs?: number;
+  private dropped = 0;
 
   constructor(
     private readonly store: Store,
     private readonly windowMs = DEDUPE_WINDOW_MS,
-    private readonly maxKnown = 1_000_000,
-  ) {}
+    maxKnown = 4_000_000,
+    /**
+     * This process is the only writer of the store's ingest ids (the in-process bus over the embedded engine, whose
+     * data directory one process holds). Then, once every id stored before it has expired, memory holds every
+     * unexpired id and the per-batch lookup is skipped: its cost grows with the table (2 000 ids against 0, 1 and
+     * 2 million stored: 33, 74 and 126 ms of CPU; BENCHMARKS.md, "Ingest, third pass").
+     */
+    private readonly soleWriter = false,
+  ) {
+    this.known = new IdWindow(maxKnown, (untilS) => {
+      this.dropped = Math.max(this.dropped, untilS * 1000);
+    });
+  }
 
   /**
    * Of `ids` (the held profiles of one batch, see Batch.hold), those stored within the window — by an earlier run
@@ -30,6 +48,7 @@ export class IngestDedupe {
   async stored(ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     if (ids.length === 0) return found;
+    if (this.soleWriter && Date.now() >= Math.max(await this.memoryAnswersFrom(), this.dropped)) return found;
     const rows = await this.store.select<{ ingest_id: string }>(
       'SELECT DISTINCT ingest_id FROM ingest_ids WHERE ingest_id IN {ids:Array(String)} AND expires_at > now()',
       { ids: [...new Set(ids)] },
@@ -38,14 +57,24 @@ export class IngestDedupe {
     return found;
   }
 
+  /** When the last id stored before this process expires (read once, before this process stores any). */
+  private async memoryAnswersFrom(): Promise<number> {
+    if (this.memoryAnswersFromMs === undefined) {
+      const rows = await this.store.select<{ last: string }>('SELECT toString(toUnixTimestamp(max(expires_at))) AS last FROM ingest_ids WHERE expires_at > now()');
+      this.memoryAnswersFromMs = Number(rows[0]?.last ?? 0) * 1000;
+    }
+    return this.memoryAnswersFromMs;
+  }
+
   /**
    * Decides one message at delivery, from memory alone: false when its id was taken earlier (in this delivery, a
    * batch not yet written, or one written within the window); else takes the id and calls `hold`, which keeps the
    * message in its batch until the batch's lookup of stored ids (`stored`).
    */
   claim(id: string, hold: () => void): boolean {
-    if ((this.known.get(id) ?? 0) > Date.now()) return false;
-    this.take(id);
+    const nowS = Math.floor(Date.now() / 1000);
+    if (this.known.has(id, nowS)) return false;
+    this.known.set(id, Math.ceil((Date.now() + this.windowMs) / 1000), nowS);
     hold();
     return true;
   }
@@ -54,20 +83,6 @@ export class IngestDedupe {
   release(id: string): void {
     this.known.delete(id);
   }
-
-  /** Marks ids as taken by a batch (so a repeat in a later delivery is dropped before the batch is written). */
-  private take(id: string): void {
-    this.known.delete(id);
-    this.known.set(id, Date.now() + this.windowMs);
-    if (this.known.size > this.maxKnown) {
-      const now = Date.now();
-      for (const [k, exp] of this.known) {
-        if (this.known.size <= this.maxKnown && exp > now) break;
-        this.known.delete(k);
-      }
-    }
-  }
-
 }
 
 /**
