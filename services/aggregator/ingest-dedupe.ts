@@ -31,7 +31,8 @@ export class IngestDedupe {
      * This process is the only writer of the store's ingest ids (the in-process bus over the embedded engine, whose
      * data directory one process holds). Then, once every id stored before it has expired, memory holds every
      * unexpired id and the per-batch lookup is skipped: its cost grows with the table (2 000 ids against 0, 1 and
-     * 2 million stored: 33, 74 and 126 ms of CPU; BENCHMARKS.md, "Ingest, third pass").
+     * 2 million stored: 33–42, 74–85 and 126–128 ms of CPU, loadtest/ingest-ids-lookup-bench.ts; BENCHMARKS.md,
+     * "Ingest, third pass").
      */
     private readonly soleWriter = false,
   ) {
