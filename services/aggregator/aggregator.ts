@@ -273,6 +273,8 @@ export class Aggregator {
         // of this loop reuses the settled batch, so its own ids (recorded at the end of a failed attempt) never count.
         if (!batch.settled) await this.settle(batch);
         await this.writer.write(batch);
+        // The store keeps each id a window from now, not from its claim (a write may have waited): so does memory.
+        this.dedupe.written(batch.ingestIds);
         break;
       } catch (err) {
         if (this.stopped) throw err;

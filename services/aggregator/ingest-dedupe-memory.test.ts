@@ -60,6 +60,19 @@ describe('ingest dedupe: memory answers for a sole writer', () => {
     assert.deepEqual(calls, { lookups: 2, lastExpiry: 0 });
   });
 
+  it('holds an id a window from its write, not from its claim (a write that waited keeps the id longer)', (t) => {
+    let now = 1_800_000_000_000;
+    t.mock.method(Date, 'now', () => now);
+    const d = new IngestDedupe(fakeStore(0).store, 600_000, 1000, true);
+    assert.equal(d.claim('late.0', () => {}), true);
+    now += 300_000; // the batch's write succeeds 5 minutes after the claim (the store was down)
+    d.written([{ ingestId: 'late.0' }]);
+    now += 400_000; // 11 minutes after the claim, 6 after the write: still a repeat
+    assert.equal(d.claim('late.0', () => {}), false);
+    now += 201_000; // 10 minutes and a second after the write: a new request
+    assert.equal(d.claim('late.0', () => {}), true);
+  });
+
   it('claims an id once within the window, and again after release', () => {
     const d = new IngestDedupe(fakeStore(0).store, 600_000, 1000, true);
     let held = 0;

@@ -80,6 +80,16 @@ export class IngestDedupe {
     return true;
   }
 
+  /**
+   * Ids just stored (after their batch's write): held until a window from now, as the rows written for them are
+   * (ingestIdRows ran before this), so memory never forgets an id the store still holds.
+   */
+  written(entries: readonly { ingestId: string }[]): void {
+    const nowS = Math.floor(Date.now() / 1000);
+    const expiryS = Math.ceil((Date.now() + this.windowMs) / 1000);
+    for (const e of entries) this.known.set(e.ingestId, expiryS, nowS);
+  }
+
   /** Gives back an id taken by `claim` whose message could not be merged (dead-lettered): it was not stored. */
   release(id: string): void {
     this.known.delete(id);
