@@ -51,7 +51,7 @@ export class IdWindow {
   private readonly h = new Uint32Array(4);
 
   constructor(
-    /** Most live ids kept; beyond it the earliest-expiring are dropped (`onDrop` is told until when). */
+    /** Most live ids kept; near it the earliest-expiring are dropped (`onDrop` is told until when). */
     private readonly maxIds: number,
     private readonly onDrop: (untilS: number) => void = () => {},
     initialSlots = 1 << 16,
@@ -87,8 +87,12 @@ export class IdWindow {
 
   /** The slot holding `id` (its hash left in this.h), or −(first free slot) − 1. */
   private find(id: string): number {
-    hashInto(id, this.h);
-    const [h0, h1, h2, h3] = this.h as unknown as [number, number, number, number];
+    const h = this.h;
+    hashInto(id, h);
+    const h0 = h[0]!;
+    const h1 = h[1]!;
+    const h2 = h[2]!;
+    const h3 = h[3]!;
     const mask = this.expiry.length - 1;
     let slot = h0 & mask;
     for (;;) {
@@ -100,8 +104,9 @@ export class IdWindow {
   }
 
   /**
-   * Re-lays the live entries (expired and deleted ones are dropped) in a table twice their count or more. Near
-   * maxIds, the earliest-expiring half are dropped too, and onDrop says until when the set no longer answers alone.
+   * Re-lays the live entries (expired and deleted ones are dropped) in a table twice their count or more. Past 3/4
+   * of maxIds, the earliest-expiring are dropped down to half of it, and onDrop says until when the set no longer
+   * answers alone (the latest expiry dropped).
    */
   private rebuild(nowS: number): void {
     const live: number[] = [];
