@@ -241,7 +241,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     flushIntervalMs: num(env, 'HOTPATH_FLUSH_INTERVAL_MS', file, 'flushIntervalMs', 1000),
     flushMaxRows: num(env, 'HOTPATH_FLUSH_MAX_ROWS', file, 'flushMaxRows', 200_000),
     publishTimeoutMs: num(env, 'HOTPATH_PUBLISH_TIMEOUT_MS', file, 'publishTimeoutMs', 10_000),
-    // One core is left to the event loop (and, single node, the embedded engine shares the rest).
+    // One per CPU, at most 4 (HotpathConfig.decodeWorkers says why not one fewer).
     decodeWorkers: num(env, 'HOTPATH_DECODE_WORKERS', file, 'decodeWorkers', Math.min(4, Math.max(1, availableParallelism()))),
     // API keys name their tenant, so auth implies multi-tenancy.
     multitenancy: bool(env, 'HOTPATH_MULTITENANCY', file, 'multitenancy', false) || bool(env, 'HOTPATH_AUTH', file, 'auth', false),

@@ -3,8 +3,9 @@
  * labelset.Parse does, because SDKs build it by string concatenation against that parser (no escaping, dotted keys
  * such as `otel.scope.name`, values such as `com.grafana.pyroscope/nodejs`).
  *
- * Pyroscope's parser is a state machine over the runes of `name + "{"`; we run the same machine, so its edge cases
- * are Pyroscope's (some differ from the prose summary in compat-details §1.3, noted with *):
+ * Pyroscope's parser is a state machine over the runes of `name + "{"`; we read the same grammar span by span
+ * (parseAppName), so its edge cases are Pyroscope's (some differ from the prose summary in compat-details §1.3,
+ * noted with *):
  *   - text before the first `{`, trimmed, is the app name: runes [A-Za-z0-9_.\-/], non-empty;
  *   - then `key=value` pairs, each committed when its value ends at `,` or `}`; keys and values trimmed;
  *     keys use runes [A-Za-z0-9_.] and must be non-empty; no quoting or escaping; a value may contain `=`, `{`;
@@ -32,8 +33,14 @@ const NAME_KEY = '__name__';
 const GO_SPACE_EDGES = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 const goTrim = (s: string) => s.replace(GO_SPACE_EDGES, '');
 
-const isLabelRune = (c: string) => /^[A-Za-z0-9_.]$/.test(c);
-const isServiceRune = (c: string) => c === '-' || c === '/' || isLabelRune(c);
+/** The characters a label name, and a service name, may hold: a test of a whole name, and of one character. */
+interface Runes {
+  all: RegExp;
+  one: RegExp;
+}
+const runes = (set: string): Runes => ({ all: new RegExp(`^[${set}]*$`), one: new RegExp(`^[${set}]$`) });
+const LABEL_RUNES = runes('A-Za-z0-9_.');
+const SERVICE_RUNES = runes('A-Za-z0-9_.\\-/');
 
 /** Go's %q of a rune (strconv.QuoteRune), so messages read like Pyroscope's. */
 function quoteRune(c: string): string {
@@ -50,14 +57,11 @@ function bad(problem: string): HotpathError {
   return new HotpathError('bad_request', `name: ${problem}`);
 }
 
-const LABEL_RUNES = /^[A-Za-z0-9_.]*$/;
-const SERVICE_RUNES = /^[A-Za-z0-9_.\-/]*$/;
-
-function checkRunes(value: string, allowed: (c: string) => boolean, what: string): void {
+function checkRunes(value: string, allowed: Runes, what: string): void {
   // The usual case in one test; the loop below only runs to name the first character that is not allowed.
-  if ((allowed === isLabelRune ? LABEL_RUNES : SERVICE_RUNES).test(value)) return;
+  if (allowed.all.test(value)) return;
   for (const c of value) {
-    if (!allowed(c)) throw bad(`invalid ${what}: ${value}: character is not allowed: ${quoteRune(c)}`);
+    if (!allowed.one.test(c)) throw bad(`invalid ${what}: ${value}: character is not allowed: ${quoteRune(c)}`);
   }
 }
 
@@ -71,7 +75,7 @@ export function parseAppName(name: string): AppName {
   const open = s.indexOf('{');
   const app = goTrim(s.slice(0, open));
   if (app === '') throw bad(`service name is required (name ${JSON.stringify(name)})`);
-  checkRunes(app, isServiceRune, 'service name');
+  checkRunes(app, SERVICE_RUNES, 'service name');
   found.set(NAME_KEY, app);
   let pos = open + 1;
   while (pos < s.length) {
@@ -87,7 +91,7 @@ export function parseAppName(name: string): AppName {
     const k = goTrim(key);
     if (k !== NAME_KEY) {
       if (k === '') throw bad(`label name is required (name ${JSON.stringify(name)})`);
-      checkRunes(k, isLabelRune, 'label name');
+      checkRunes(k, LABEL_RUNES, 'label name');
     }
     found.set(k, goTrim(s.slice(eq + 1, stop)));
     pos = stop + 1;

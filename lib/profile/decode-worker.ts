@@ -1,7 +1,7 @@
 /**
  * A decode worker (decode-pool.ts): pprof bytes in, bus-ready profiles out (decoded, normalized and encoded as bus
- * envelopes: lib/bus/encoded-profile.ts says why). The envelopes are transferred, not copied. Refusals (HotpathError) go back as their fields, so the gateway answers exactly as if it had decoded
- * them itself.
+ * envelopes: lib/bus/encoded-profile.ts says why). The envelopes are transferred, not copied. Refusals
+ * (HotpathError) go back as their fields, so the gateway answers exactly as if it had decoded them itself.
  */
 import { parentPort } from 'node:worker_threads';
 import { encodeForBus } from '../bus/encoded-profile.ts';

@@ -4,7 +4,7 @@
  * Decoding a profile makes some forty typed arrays (pprof columns, id indexes, the stack table); each `new
  * Uint32Array(n)` beyond a few dozen bytes is a separately malloc'd backing store, registered with V8, counted as
  * external memory and swept after its young-generation collection. On a decode worker at ~1 000 profiles/s that
- * was a fifth of its CPU (malloc/free, ArrayBufferSweeper; `perf` in BENCHMARKS.md, "Decode allocations"). Inside
+ * was a fifth of its CPU (malloc/free, ArrayBufferSweeper; `perf` in BENCHMARKS.md, "Ingest, second pass"). Inside
  * `withScratchArrays` the helpers below hand out zeroed views into one ArrayBuffer instead, reused by the next call.
  *
  * Only for callers whose result holds none of these arrays once `fn` returns: profilesFromPprof (normalized

@@ -74,7 +74,7 @@ export class Aggregator {
     this.commits = new OffsetCommits(consumer, log);
     this.eager = opts.kafka !== undefined && opts.kafka.brokers.length === 0;
     // The in-process bus over the embedded engine: no other process writes this store's ingest ids.
-    this.dedupe = new IngestDedupe(store, undefined, undefined, this.eager && store.embedded);
+    this.dedupe = new IngestDedupe(store, { soleWriter: this.eager && store.embedded });
   }
 
   private newBatch(): Batch {

@@ -28,14 +28,14 @@ const nowS = () => Math.floor(Date.now() / 1000);
 describe('ingest dedupe: memory answers for a sole writer', () => {
   it('a fresh store (no unexpired ids): no lookup per batch, the store asked once for its last expiry', async () => {
     const { store, calls } = fakeStore(0);
-    const d = new IngestDedupe(store, 600_000, 1000, true);
+    const d = new IngestDedupe(store, { windowMs: 600_000, maxKnown: 1000, soleWriter: true });
     for (let b = 0; b < 5; b++) assert.deepEqual(await d.stored([`id-${b}.0`, `id-${b}.1`]), new Set());
     assert.deepEqual(calls, { lookups: 0, lastExpiry: 1 });
   });
 
   it('ids of an earlier run still unexpired: every batch looks them up, and finds the stored one', async () => {
     const { store, calls } = fakeStore(nowS() + 300, ['old.0']);
-    const d = new IngestDedupe(store, 600_000, 1000, true);
+    const d = new IngestDedupe(store, { windowMs: 600_000, maxKnown: 1000, soleWriter: true });
     assert.deepEqual(await d.stored(['old.0', 'new.0']), new Set(['old.0']));
     assert.deepEqual(await d.stored(['new.1']), new Set());
     assert.deepEqual(calls, { lookups: 2, lastExpiry: 1 });
@@ -43,7 +43,7 @@ describe('ingest dedupe: memory answers for a sole writer', () => {
 
   it('after memory dropped unexpired ids over its bound, batches look ids up again', async () => {
     const { store, calls } = fakeStore(0, ['taken-0.0']);
-    const d = new IngestDedupe(store, 600_000, 1000, true);
+    const d = new IngestDedupe(store, { windowMs: 600_000, maxKnown: 1000, soleWriter: true });
     assert.deepEqual(await d.stored(['x.0']), new Set());
     assert.equal(calls.lookups, 0);
     // 1 000 is the bound: claiming more drops the earliest-expiring, which expire 10 minutes from now.
@@ -54,7 +54,7 @@ describe('ingest dedupe: memory answers for a sole writer', () => {
 
   it('not a sole writer (Kafka, or a ClickHouse server): every batch looks its ids up', async () => {
     const { store, calls } = fakeStore(0);
-    const d = new IngestDedupe(store, 600_000, 1000, false);
+    const d = new IngestDedupe(store, { windowMs: 600_000, maxKnown: 1000, soleWriter: false });
     await d.stored(['a.0']);
     await d.stored(['b.0']);
     assert.deepEqual(calls, { lookups: 2, lastExpiry: 0 });
@@ -63,7 +63,7 @@ describe('ingest dedupe: memory answers for a sole writer', () => {
   it('holds an id a window from its write, not from its claim (a write that waited keeps the id longer)', (t) => {
     let now = 1_800_000_000_000;
     t.mock.method(Date, 'now', () => now);
-    const d = new IngestDedupe(fakeStore(0).store, 600_000, 1000, true);
+    const d = new IngestDedupe(fakeStore(0).store, { windowMs: 600_000, maxKnown: 1000, soleWriter: true });
     assert.equal(d.claim('late.0', () => {}), true);
     now += 300_000; // the batch's write succeeds 5 minutes after the claim (the store was down)
     d.written([{ ingestId: 'late.0' }]);
@@ -74,7 +74,7 @@ describe('ingest dedupe: memory answers for a sole writer', () => {
   });
 
   it('claims an id once within the window, and again after release', () => {
-    const d = new IngestDedupe(fakeStore(0).store, 600_000, 1000, true);
+    const d = new IngestDedupe(fakeStore(0).store, { windowMs: 600_000, maxKnown: 1000, soleWriter: true });
     let held = 0;
     assert.equal(d.claim('r.0', () => held++), true);
     assert.equal(d.claim('r.0', () => held++), false);

@@ -16,28 +16,35 @@ export interface IngestIdRow {
 export class IngestDedupe {
   /** Ids taken into a batch not yet known to be stored, or stored within the window, each until its expiry. */
   private readonly known: IdWindow;
-  /**
-   * Sole writer only: until when (ms) memory alone cannot answer — ids stored before this process (read once, at
-   * the first lookup) or dropped from `known` over its bound expire by then. Undefined until read.
-   */
+  /** Sole writer only: when (ms) the last id stored before this process expires (read once, at the first lookup). */
   private memoryAnswersFromMs?: number;
-  private dropped = 0;
+  /** When (ms) the last id `known` dropped over its bound expires: until then memory alone cannot answer. */
+  private droppedUntilMs = 0;
+  private readonly store: Store;
+  private readonly windowMs: number;
+  private readonly soleWriter: boolean;
 
   constructor(
-    private readonly store: Store,
-    private readonly windowMs = DEDUPE_WINDOW_MS,
-    maxKnown = 4_000_000,
-    /**
-     * This process is the only writer of the store's ingest ids (the in-process bus over the embedded engine, whose
-     * data directory one process holds). Then, once every id stored before it has expired, memory holds every
-     * unexpired id and the per-batch lookup is skipped: its cost grows with the table (2 000 ids against 0, 1 and
-     * 2 million stored: 33–42, 74–85 and 126–128 ms of CPU, loadtest/ingest-ids-lookup-bench.ts; BENCHMARKS.md,
-     * "Ingest, third pass").
-     */
-    private readonly soleWriter = false,
+    store: Store,
+    opts: {
+      windowMs?: number;
+      /** Most ids memory holds (20 bytes per slot, 1.4–4 slots per id: id-window.ts). */
+      maxKnown?: number;
+      /**
+       * This process is the only writer of the store's ingest ids (the in-process bus over the embedded engine,
+       * whose data directory one process holds). Then, once every id stored before it has expired, memory holds
+       * every unexpired id and the per-batch lookup is skipped: its cost grows with the table (2 000 ids against 0,
+       * 1 and 2 million stored: 33–42, 74–85 and 126–128 ms of CPU, loadtest/ingest-ids-lookup-bench.ts;
+       * BENCHMARKS.md, "Ingest, third pass").
+       */
+      soleWriter?: boolean;
+    } = {},
   ) {
-    this.known = new IdWindow(maxKnown, (untilS) => {
-      this.dropped = Math.max(this.dropped, untilS * 1000);
+    this.store = store;
+    this.windowMs = opts.windowMs ?? DEDUPE_WINDOW_MS;
+    this.soleWriter = opts.soleWriter ?? false;
+    this.known = new IdWindow(opts.maxKnown ?? 4_000_000, (untilS) => {
+      this.droppedUntilMs = Math.max(this.droppedUntilMs, untilS * 1000);
     });
   }
 
@@ -49,7 +56,7 @@ export class IngestDedupe {
   async stored(ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     if (ids.length === 0) return found;
-    if (this.soleWriter && Date.now() >= Math.max(await this.memoryAnswersFrom(), this.dropped)) return found;
+    if (this.soleWriter && Date.now() >= Math.max(await this.memoryAnswersFrom(), this.droppedUntilMs)) return found;
     const rows = await this.store.select<{ ingest_id: string }>(
       'SELECT DISTINCT ingest_id FROM ingest_ids WHERE ingest_id IN {ids:Array(String)} AND expires_at > now()',
       { ids: [...new Set(ids)] },
