@@ -75,6 +75,17 @@ export class ProtoReader {
    * for the error message.
    */
   uint(what: string): number {
+    const v = this.safeUint();
+    if (v < 0) throw invalidProfile(`${what} out of range (>= 2^53) at byte ${this.pos}`);
+    return v;
+  }
+
+  /**
+   * `uint` without a name: -1 when out of range. For the callers that would have to build the name per call (a
+   * template string per length prefix was ~140 KB of garbage per fleet profile, most of a decode worker's
+   * allocation): they build it only to throw.
+   */
+  private safeUint(): number {
     const buf = this.buf;
     let pos = this.pos;
     // Fast path: 1 to 4 bytes (values < 2^28), which is nearly every id, index, length and tag.
@@ -103,8 +114,7 @@ export class ProtoReader {
       return v;
     }
     this.readSplit();
-    if (this.hi >= SAFE_HI) throw invalidProfile(`${what} out of range (>= 2^53) at byte ${this.pos}`);
-    return this.hi * TWO_32 + this.lo;
+    return this.hi >= SAFE_HI ? -1 : this.hi * TWO_32 + this.lo;
   }
 
   /** An unsigned varint that must fit in 32 bits (ids). */
@@ -175,7 +185,8 @@ export class ProtoReader {
   /** Length of a length-delimited field; returns its end offset, checked against the enclosing message's `end`. */
   lengthEnd(end: number, what: string): number {
     const start = this.pos;
-    const len = this.uint(`${what} length`);
+    const len = this.safeUint();
+    if (len < 0) throw invalidProfile(`${what} length out of range (>= 2^53) at byte ${this.pos}`);
     const fieldEnd = this.pos + len;
     if (fieldEnd > end) {
       throw invalidProfile(`${what} at byte ${start} claims ${len} bytes but its message ends ${end - this.pos} bytes later (truncated?)`);
@@ -193,7 +204,8 @@ export class ProtoReader {
         this.pos += 8;
         return;
       case WIRE_LEN: {
-        const len = this.uint(`field ${field} length`);
+        const len = this.safeUint();
+        if (len < 0) throw invalidProfile(`field ${field} length out of range (>= 2^53) at byte ${this.pos}`);
         this.pos += len;
         return;
       }
