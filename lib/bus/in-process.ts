@@ -9,9 +9,25 @@ import { HotpathError } from '../errors.ts';
 import type { Bus, BusMessage, CommitPoint, Consumer, ConsumerHandlers, DeliveredMessage, Publisher } from './bus.ts';
 import { partitionForKey } from './bus.ts';
 
+/**
+ * One publish call waiting for its messages' commit. A request stays in flight ~1 s under load, long enough for
+ * what it holds to be copied out of V8's young generation: one record per call (not a promise, a timer and a race
+ * per call and a promise per message) keeps that small.
+ */
+interface Waiter {
+  /** Messages of the call not yet committed. */
+  remaining: number;
+  /** When the call fails with 503 if not all committed (ms since the epoch). */
+  deadline: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  /** Settled (committed or timed out): later commits of its messages change nothing. */
+  done: boolean;
+}
+
 interface Pending {
   offset: number;
-  resolve: () => void;
+  waiter: Waiter;
 }
 
 interface Partition {
@@ -45,6 +61,8 @@ export class InProcessBus implements Bus {
   private queued = 0;
   private readonly publishTimeoutMs: number;
   private readonly maxQueued: number;
+  /** Fails publishes past their deadline; runs only while some publish waits. */
+  private sweepTimer?: NodeJS.Timeout;
   /** Told of consumer failures (logging); the messages stay queued either way. */
   onError?: (err: unknown) => void;
 
@@ -81,24 +99,45 @@ export class InProcessBus implements Bus {
     if (this.queued + messages.length > this.maxQueued) {
       return Promise.reject(new HotpathError('unavailable', 'the aggregator is behind; retry shortly', { retryAfter: 1 }));
     }
-    const waits: Promise<void>[] = [];
-    for (const m of messages) {
-      const p = partitionForKey(m.key, this.parts.length);
-      const part = this.parts[p];
-      const offset = part.next++;
-      part.queue.push({ topic: this.topic, partition: p, offset: String(offset), key: m.key, value: m.value });
-      this.queued++;
-      waits.push(new Promise<void>((resolve) => part.waiting.push({ offset, resolve })));
-    }
-    this.drain();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new HotpathError('unavailable', `profile not stored within ${this.publishTimeoutMs} ms; retry`, { retryAfter: 1 })),
-        this.publishTimeoutMs,
-      );
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { remaining: messages.length, deadline: Date.now() + this.publishTimeoutMs, resolve, reject, done: false };
+      for (const m of messages) {
+        const p = partitionForKey(m.key, this.parts.length);
+        const part = this.parts[p];
+        const offset = part.next++;
+        part.queue.push({ topic: this.topic, partition: p, offset: String(offset), key: m.key, value: m.value });
+        this.queued++;
+        part.waiting.push({ offset, waiter });
+      }
+      this.drain();
+      this.sweepSoon();
     });
-    return Promise.race([Promise.all(waits).then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * Deadlines come due in publish order, so within a partition the oldest waiter is due first: a sweep looks at
+   * the head of each waiting list, a few times per timeout, instead of a timer per publish.
+   */
+  private sweepSoon(): void {
+    if (this.sweepTimer || this.closed) return;
+    const every = Math.max(10, Math.min(1000, Math.floor(this.publishTimeoutMs / 4)));
+    this.sweepTimer = setTimeout(() => {
+      this.sweepTimer = undefined;
+      const now = Date.now();
+      let waiting = false;
+      for (const part of this.parts) {
+        while (part.waiting.length > 0 && (part.waiting[0]!.waiter.done || part.waiting[0]!.waiter.deadline <= now)) {
+          const { waiter } = part.waiting.shift()!;
+          if (waiter.done) continue;
+          waiter.done = true;
+          waiter.reject(new HotpathError('unavailable', `profile not stored within ${this.publishTimeoutMs} ms; retry`, { retryAfter: 1 }));
+        }
+        waiting ||= part.waiting.length > 0;
+      }
+      if (waiting) this.sweepSoon();
+    }, every);
+    this.sweepTimer.unref();
   }
 
   /** Hands queued messages to the consumer, one partition's run at a time, never two deliveries at once. */
@@ -135,12 +174,20 @@ export class InProcessBus implements Bus {
       if (upTo <= part.committed) continue;
       this.queued -= upTo - part.committed;
       part.committed = upTo;
-      while (part.waiting.length > 0 && part.waiting[0].offset < upTo) part.waiting.shift()!.resolve();
+      while (part.waiting.length > 0 && part.waiting[0]!.offset < upTo) {
+        const { waiter } = part.waiting.shift()!;
+        if (!waiter.done && --waiter.remaining === 0) {
+          waiter.done = true;
+          waiter.resolve();
+        }
+      }
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.handlers = undefined;
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
   }
 }
