@@ -119,9 +119,14 @@ describe('in-process bus: failures', () => {
     await bus.close();
   });
 
-  it('refuses publishes once closed', async () => {
+  it('closing fails the publishes still waiting, and refuses new ones (503)', async () => {
     const { bus, publisher } = await busWithConsumer();
+    const waiting = track(publisher.publish([msg('a'), msg('b')]));
+    await turn();
     await bus.close();
-    await assert.rejects(publisher.publish([msg('a')]), (e: unknown) => e instanceof HotpathError && e.status === 503 && e.message === 'the bus is shutting down');
+    await turn();
+    assert.equal(waiting.state, 'rejected');
+    assert.ok(waiting.error instanceof HotpathError && waiting.error.status === 503 && waiting.error.message === 'the bus is shutting down');
+    await assert.rejects(publisher.publish([msg('c')]), (e: unknown) => e instanceof HotpathError && e.status === 503 && e.message === 'the bus is shutting down');
   });
 });

@@ -184,10 +184,18 @@ export class InProcessBus implements Bus {
     }
   }
 
+  /** Publishes still waiting fail now (nothing will commit them), as a publish arriving after this does. */
   async close(): Promise<void> {
     this.closed = true;
     this.handlers = undefined;
     clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
+    for (const part of this.parts) {
+      for (const { waiter } of part.waiting.splice(0)) {
+        if (waiter.done) continue;
+        waiter.done = true;
+        waiter.reject(new HotpathError('unavailable', 'the bus is shutting down', { retryAfter: 1 }));
+      }
+    }
   }
 }
