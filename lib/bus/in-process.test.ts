@@ -6,7 +6,7 @@ import { InProcessBus } from './in-process.ts';
 
 const msg = (key: string) => ({ key, value: Uint8Array.of(1, 2, 3) });
 
-/** A bus with a consumer that records what it is handed; `settled` tells whether a publish promise has settled. */
+/** A bus with a consumer that records what it is handed; `commitThrough(p, o)` commits partition p up to offset o. */
 async function busWithConsumer(opts: ConstructorParameters<typeof InProcessBus>[0] = {}) {
   const bus = new InProcessBus(opts);
   const delivered: DeliveredMessage[] = [];
@@ -16,6 +16,7 @@ async function busWithConsumer(opts: ConstructorParameters<typeof InProcessBus>[
   return { bus, delivered, commitThrough, publisher: bus.publisher() };
 }
 
+/** The state of a publish promise, readable synchronously after a turn. */
 function track(p: Promise<void>): { state: 'pending' | 'resolved' | 'rejected'; error?: unknown } {
   const t: { state: 'pending' | 'resolved' | 'rejected'; error?: unknown } = { state: 'pending' };
   p.then(
