@@ -30,6 +30,16 @@ interface Pending {
   waiter: Waiter;
 }
 
+/** Settles a waiter once: resolved without `err`, failed with it; a waiter already settled is left as it is. */
+function finish(waiter: Waiter, err?: Error): void {
+  if (waiter.done) return;
+  waiter.done = true;
+  if (err) waiter.reject(err);
+  else waiter.resolve();
+}
+
+const shuttingDown = () => new HotpathError('unavailable', 'the bus is shutting down', { retryAfter: 1 });
+
 interface Partition {
   /** Offset of the next message appended. */
   next: number;
@@ -95,7 +105,7 @@ export class InProcessBus implements Bus {
   }
 
   private publish(messages: BusMessage[]): Promise<void> {
-    if (this.closed) return Promise.reject(new HotpathError('unavailable', 'the bus is shutting down', { retryAfter: 1 }));
+    if (this.closed) return Promise.reject(shuttingDown());
     if (this.queued + messages.length > this.maxQueued) {
       return Promise.reject(new HotpathError('unavailable', 'the aggregator is behind; retry shortly', { retryAfter: 1 }));
     }
@@ -128,10 +138,7 @@ export class InProcessBus implements Bus {
       let waiting = false;
       for (const part of this.parts) {
         while (part.waiting.length > 0 && (part.waiting[0]!.waiter.done || part.waiting[0]!.waiter.deadline <= now)) {
-          const { waiter } = part.waiting.shift()!;
-          if (waiter.done) continue;
-          waiter.done = true;
-          waiter.reject(new HotpathError('unavailable', `profile not stored within ${this.publishTimeoutMs} ms; retry`, { retryAfter: 1 }));
+          finish(part.waiting.shift()!.waiter, new HotpathError('unavailable', `profile not stored within ${this.publishTimeoutMs} ms; retry`, { retryAfter: 1 }));
         }
         waiting ||= part.waiting.length > 0;
       }
@@ -176,10 +183,7 @@ export class InProcessBus implements Bus {
       part.committed = upTo;
       while (part.waiting.length > 0 && part.waiting[0]!.offset < upTo) {
         const { waiter } = part.waiting.shift()!;
-        if (!waiter.done && --waiter.remaining === 0) {
-          waiter.done = true;
-          waiter.resolve();
-        }
+        if (--waiter.remaining === 0) finish(waiter);
       }
     }
   }
@@ -191,11 +195,7 @@ export class InProcessBus implements Bus {
     clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
     for (const part of this.parts) {
-      for (const { waiter } of part.waiting.splice(0)) {
-        if (waiter.done) continue;
-        waiter.done = true;
-        waiter.reject(new HotpathError('unavailable', 'the bus is shutting down', { retryAfter: 1 }));
-      }
+      for (const { waiter } of part.waiting.splice(0)) finish(waiter, shuttingDown());
     }
   }
 }
