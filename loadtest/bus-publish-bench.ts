@@ -7,9 +7,9 @@
  *
  *   node --import tsx loadtest/bus-publish-bench.ts [--rounds 100]
  */
-import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { InProcessBus } from '../lib/bus/in-process.ts';
+import { heapAllocations } from './heap-allocations.ts';
 
 const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '100' } } });
 const OUTSTANDING = 2048;
@@ -33,15 +33,13 @@ async function round(): Promise<void> {
 }
 
 for (let i = 0; i < 50; i++) await round();
-const session = new Session();
-session.connect();
-await session.post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
 const rounds = Number(a.rounds);
-const t0 = performance.now();
-for (let i = 0; i < rounds; i++) await round();
-const ms = performance.now() - t0;
-const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { samples: { size: number }[] } };
-const bytes = profile.samples.reduce((sum, s) => sum + s.size, 0);
+let ms = 0;
+const { bytes } = await heapAllocations(async () => {
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) await round();
+  ms = performance.now() - t0;
+}, 128);
 const publishes = rounds * OUTSTANDING;
 console.log(`${publishes} publishes of 2 messages, ${OUTSTANDING} outstanding: ${((ms * 1000) / publishes).toFixed(1)} µs and ~${(bytes / publishes).toFixed(0)} B allocated per publish`);
 await bus.close();

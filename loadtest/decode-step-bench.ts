@@ -7,12 +7,12 @@
  *   node --import tsx loadtest/decode-step-bench.ts [--file go-cpu-pprof-labels.pprof] [--top 12]
  */
 import { readFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { encodeForBus } from '../lib/bus/encoded-profile.ts';
 import { profilesFromPprof } from '../lib/profile/index.ts';
 import { PROFILES_DIR } from '../test/helpers/pprof-oracle.ts';
 import { buildVariant, loadBase } from './fleet/variants.ts';
+import { heapAllocations } from './heap-allocations.ts';
 
 const { values: a } = parseArgs({ options: { file: { type: 'string', default: 'go-cpu-pprof-labels.pprof' }, top: { type: 'string', default: '12' } } });
 const base = loadBase(readFileSync(PROFILES_DIR + a.file!));
@@ -32,34 +32,9 @@ for (let round = 0; round < 7; round++) {
 cpu.sort((x, y) => x - y);
 
 const N = 5000;
-const session = new Session();
-session.connect();
-await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-for (let i = 0; i < N; i++) step();
-const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: SamplingProfile };
-
-interface SamplingNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-  children: SamplingNode[];
-}
-interface SamplingProfile {
-  head: SamplingNode;
-  samples: { nodeId: number; size: number }[];
-}
-const names = new Map<number, string>();
-const walk = (n: SamplingNode): void => {
-  names.set(n.id, `${n.callFrame.functionName || '(anonymous)'} (${n.callFrame.url.split('/').slice(-2).join('/') || 'native'})`);
-  n.children.forEach(walk);
-};
-walk(profile.head);
-const bySite = new Map<string, number>();
-let total = 0;
-for (const s of profile.samples) {
-  const k = names.get(s.nodeId)!;
-  bySite.set(k, (bySite.get(k) ?? 0) + s.size);
-  total += s.size;
-}
+const alloc = await heapAllocations(() => {
+  for (let i = 0; i < N; i++) step();
+});
 console.log(`${a.file} variants (${variants[0]!.length} B gz): CPU per profile ${cpu[0]!.toFixed(3)} ms (best of 7 rounds), ${cpu[3]!.toFixed(3)} ms (median)`);
-console.log(`JS heap allocated per profile: ${(total / N / 1024).toFixed(1)} KB (sampled); by allocating function:`);
-for (const [k, v] of [...bySite].sort((x, y) => y[1] - x[1]).slice(0, Number(a.top))) console.log(`  ${(v / N / 1024).toFixed(2).padStart(7)} KB  ${k}`);
+console.log(`JS heap allocated per profile: ${(alloc.bytes / N / 1024).toFixed(1)} KB (sampled); by allocating function:`);
+for (const [site, bytes] of alloc.bySite.slice(0, Number(a.top))) console.log(`  ${(bytes / N / 1024).toFixed(2).padStart(7)} KB  ${site}`);
