@@ -10,6 +10,7 @@ import {
   craftPprof,
   isPprofFile,
   oracleDecode,
+  PbWriter,
   profileFiles,
   readProfile,
   type CraftProfile,
@@ -142,24 +143,17 @@ test('sample values beyond ±(2^53 - 1) are refused as out of range', () => {
   }
 });
 
-/** A protobuf varint of any unsigned value below 2^64. */
-function varint(v: bigint): number[] {
-  const out: number[] = [];
-  for (; v >= 0x80n; v >>= 7n) out.push(Number(v & 0x7fn) | 0x80);
-  out.push(Number(v));
-  return out;
-}
-
 test('a length prefix of 2^53 or more is refused, naming the field (known, unknown, nested)', () => {
-  const huge = varint(2n ** 53n);
-  const cases: [number[], RegExp][] = [
+  const HUGE = 2n ** 53n;
+  const hugeBytes = new PbWriter().varint(HUGE).finish().length;
+  const cases: [Uint8Array, RegExp][] = [
     // Top level: a sample (field 2) and an unknown field 99, both length-delimited.
-    [[0x12, ...huge], /^invalid pprof: sample length out of range \(>= 2\^53\) at byte 9$/],
-    [[...varint((99n << 3n) | 2n), ...huge], /^invalid pprof: field 99 length out of range \(>= 2\^53\) at byte 10$/],
+    [new PbWriter().tag(2, 2).varint(HUGE).finish(), /^invalid pprof: sample length out of range \(>= 2\^53\) at byte 9$/],
+    [new PbWriter().tag(99, 2).varint(HUGE).finish(), /^invalid pprof: field 99 length out of range \(>= 2\^53\) at byte 10$/],
     // Inside a sample: a label (field 3, skipped unread) whose length is out of range.
-    [[0x12, 1 + huge.length, 0x1a, ...huge], /^invalid pprof: field 3 length out of range \(>= 2\^53\) at byte 11$/],
+    [new PbWriter().tag(2, 2).varint(1 + hugeBytes).tag(3, 2).varint(HUGE).finish(), /^invalid pprof: field 3 length out of range \(>= 2\^53\) at byte 11$/],
   ];
-  for (const [bytes, message] of cases) assertRejects(() => decodePprof(Uint8Array.from(bytes), CAP), 'invalid_profile', message);
+  for (const [bytes, message] of cases) assertRejects(() => decodePprof(bytes, CAP), 'invalid_profile', message);
 });
 
 test('packed and unpacked location_id/value fields decode the same', () => {

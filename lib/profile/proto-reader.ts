@@ -76,8 +76,13 @@ export class ProtoReader {
    */
   uint(what: string): number {
     const v = this.safeUint();
-    if (v < 0) throw invalidProfile(`${what} out of range (>= 2^53) at byte ${this.pos}`);
+    if (v < 0) throw this.unsafe(what);
     return v;
+  }
+
+  /** The refusal of a varint `safeUint` found out of range, naming `what` (built only when thrown). */
+  private unsafe(what: string): HotpathError {
+    return invalidProfile(`${what} out of range (>= 2^53) at byte ${this.pos}`);
   }
 
   /**
@@ -186,7 +191,7 @@ export class ProtoReader {
   lengthEnd(end: number, what: string): number {
     const start = this.pos;
     const len = this.safeUint();
-    if (len < 0) throw invalidProfile(`${what} length out of range (>= 2^53) at byte ${this.pos}`);
+    if (len < 0) throw this.unsafe(`${what} length`);
     const fieldEnd = this.pos + len;
     if (fieldEnd > end) {
       throw invalidProfile(`${what} at byte ${start} claims ${len} bytes but its message ends ${end - this.pos} bytes later (truncated?)`);
@@ -205,7 +210,7 @@ export class ProtoReader {
         return;
       case WIRE_LEN: {
         const len = this.safeUint();
-        if (len < 0) throw invalidProfile(`field ${field} length out of range (>= 2^53) at byte ${this.pos}`);
+        if (len < 0) throw this.unsafe(`field ${field} length`);
         this.pos += len;
         return;
       }
