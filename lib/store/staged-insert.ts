@@ -10,7 +10,7 @@
  * and under ingest load a turn lasts tens of milliseconds (it handles hundreds of requests). The aggregator's
  * write cycle, which every request waits for (group commit), paid two such turns per staged insert; writing ~1 MB
  * to the page cache costs well under a millisecond. Measured in the fleet benchmark (BENCHMARKS.md, "Ingest, sixth
- * pass"): samples_raw inserts 225–233 → 168–198 ms, 1 595–1 911 → 1 949–2 232 profiles/s in alternating runs.
+ * pass"): over five alternating pairs, samples_raw inserts 220–251 → 168–199 ms and 1 782 → 2 056 profiles/s (means).
  *
  * Exactly-once: an `INSERT … SELECT` is deduplicated per block (the token plus the block's index), and the blocks
  * a SELECT yields depend on how the reader happened to chunk the file. The settings below squash the whole insert
