@@ -20,27 +20,18 @@
  */
 import { connect, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { PbWriter } from '../../lib/profile/test-fixtures.ts';
 import { encodePushRequest } from '../../test/helpers/push-messages.ts';
 
 export type Protocol = 'ingest' | 'push';
 
 const timeMembers = new Map<number, Buffer>();
 
-function varint(v: bigint): number[] {
-  const out: number[] = [];
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-
 /** A gzip member carrying `time_nanos = second * 1e9` (field 9, varint). */
 export function timeMember(second: number): Buffer {
   let m = timeMembers.get(second);
   if (!m) {
-    m = gzipSync(Buffer.from([9 << 3, ...varint(BigInt(second) * 1_000_000_000n)]));
+    m = gzipSync(new PbWriter().int(9, BigInt(second) * 1_000_000_000n).finish());
     if (timeMembers.size > 4096) timeMembers.clear();
     timeMembers.set(second, m);
   }
