@@ -94,6 +94,11 @@ export interface HotpathConfig {
   flushIntervalMs: number;
   /** ... or holds this many distinct sample rows. */
   flushMaxRows: number;
+  /**
+   * Single node (in-process bus): while the aggregator writes a batch, the next one is cut once it holds this many
+   * profiles, and waits for that write (services/aggregator/aggregator.ts, `cutsNow`, says why).
+   */
+  flushEarlyProfiles: number;
   /** How long the gateway waits for the bus to make a profile durable before answering 503. */
   publishTimeoutMs: number;
   /**
@@ -240,6 +245,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     bucketSeconds: num(env, 'HOTPATH_BUCKET_SECONDS', file, 'bucketSeconds', 10),
     flushIntervalMs: num(env, 'HOTPATH_FLUSH_INTERVAL_MS', file, 'flushIntervalMs', 1000),
     flushMaxRows: num(env, 'HOTPATH_FLUSH_MAX_ROWS', file, 'flushMaxRows', 200_000),
+    flushEarlyProfiles: num(env, 'HOTPATH_FLUSH_EARLY_PROFILES', file, 'flushEarlyProfiles', 2048),
     publishTimeoutMs: num(env, 'HOTPATH_PUBLISH_TIMEOUT_MS', file, 'publishTimeoutMs', 10_000),
     // One per CPU, at most 4 (HotpathConfig.decodeWorkers says why not one fewer).
     decodeWorkers: num(env, 'HOTPATH_DECODE_WORKERS', file, 'decodeWorkers', Math.min(4, Math.max(1, availableParallelism()))),

@@ -28,6 +28,11 @@ export interface AggregatorOptions {
   bucketSeconds: number;
   flushIntervalMs: number;
   flushMaxRows: number;
+  /**
+   * In-process bus only: while a write runs, the open batch is cut once it holds this many profiles (group commit,
+   * `cutsNow`). Default 2 048.
+   */
+  flushEarlyProfiles?: number;
   /** No brokers: the in-process bus, whose publishers wait for our commit (group commit; see `eager`). */
   kafka?: { brokers: readonly string[] };
 }
@@ -44,6 +49,8 @@ export class Aggregator {
   private readonly parts = new Map<string, PartitionState>();
   /** Writes run one at a time, in the order batches were closed, so a partition's commits never go backwards. */
   private writes: Promise<void> = Promise.resolve();
+  /** Batches settle (settle()) one at a time as soon as they are cut, beside the write of the batch before. */
+  private settles: Promise<void> = Promise.resolve();
   /** Settles when the writes started by the last revoke are done; a newly assigned partition waits for it. */
   private revoked: Promise<void> = Promise.resolve();
   private readonly plans: FlushPlans;
@@ -54,10 +61,11 @@ export class Aggregator {
   private readonly commits: OffsetCommits;
   /**
    * Group commit (in-process bus): every publisher waits for our commit, so waiting for a batch to age only adds
-   * latency. A batch is closed as soon as no write is running; while one runs, deliveries gather into the next
-   * batch, so batches grow with load. With Kafka the bus has already acknowledged, and batches close by age or size.
+   * latency; batches are cut by `cutsNow`. With Kafka the bus has already acknowledged, and batches close by age or size.
    */
   private readonly eager: boolean;
+  private readonly earlyProfiles: number;
+  /** Batches cut and not yet written (the one being written included). */
   private writing = 0;
   readonly stats: AggregatorStats = { profiles: 0, flushes: 0, deadLetters: 0, lastFlushMs: 0 };
 
@@ -73,6 +81,7 @@ export class Aggregator {
     this.writer = new BatchWriter(store);
     this.commits = new OffsetCommits(consumer, log);
     this.eager = opts.kafka !== undefined && opts.kafka.brokers.length === 0;
+    this.earlyProfiles = opts.flushEarlyProfiles ?? 2048;
     // The in-process bus over the embedded engine: no other process writes this store's ingest ids.
     this.dedupe = new IngestDedupe(store, { soleWriter: this.eager && store.embedded });
   }
@@ -168,7 +177,21 @@ export class Aggregator {
     }
     // Back-pressure: a full batch is written before more is taken from the bus.
     if (!part.plan && part.batch.rowCount >= this.opts.flushMaxRows) await this.close(part);
-    else if (this.eager && this.writing === 0 && !part.plan && !part.batch.empty) void this.close(part).catch(() => {});
+    else if (this.cutsNow(part)) void this.close(part).catch(() => {});
+  }
+
+  /**
+   * Group commit (in-process bus): whether the partition's open batch is cut now. When no write is running,
+   * always: waiting would only add latency. While one runs, deliveries gather into the open batch, so batches grow
+   * with load — but only up to `flushEarlyProfiles`, when it is cut and waits (settled) behind the running write.
+   * Without that bound, under load a batch took in every request in flight while the one before was written; they
+   * were answered together and came back together, a convoy in which decoding waited for the inserts and the
+   * inserts for decoding, with a fifth of the machine idle (BENCHMARKS.md, "Ingest, seventh pass"). At most one cut
+   * batch waits: past that the open batch keeps growing, and the larger insert costs less per row.
+   */
+  private cutsNow(part: PartitionState): boolean {
+    if (!this.eager || this.stopped || part.plan || part.batch.empty) return false;
+    return this.writing === 0 || (this.writing === 1 && part.batch.profileCount >= this.earlyProfiles);
   }
 
   /**
@@ -199,11 +222,14 @@ export class Aggregator {
   }
 
   /**
-   * Once per batch, before its first write: merges the held messages, except those whose ingest id the store
-   * already has (a client retry, counted once). One that cannot be decoded is dead-lettered, and its id is not
-   * recorded as stored.
+   * Once per batch, when it is cut (close) or else before its first write: merges the held messages, except those
+   * whose ingest id the store already has (a client retry, counted once). One that cannot be decoded is
+   * dead-lettered, and its id is not recorded as stored. Settling while the batch before is still being written
+   * is safe: memory (claim) already dropped the ids of every batch this process holds, and the store's answer
+   * concerns ids stored before, by this process or another.
    */
   private async settle(batch: Batch): Promise<void> {
+    if (batch.settled) return;
     const stored = await this.dedupe.stored(batch.heldIds());
     const held = batch.takeHeld(stored);
     for (let i = 0; i < held.length; i++) {
@@ -232,15 +258,19 @@ export class Aggregator {
     const planned = this.eager ? undefined : this.recordPlan(batch);
     planned?.catch(() => {});
     this.writing++;
+    // Settled at once, beside the write before it (the lookup and the held messages' decoding are event-loop work,
+    // the insert is the engine's): when that write ends, this one can start. If settling fails (the ingest-id
+    // lookup), writeWithRetry settles it again.
+    const settled = (this.settles = this.settles.then(() => this.settle(batch)).catch(() => {}));
     this.writes = this.writes
       .catch(() => {})
       .then(() => planned)
+      .then(() => settled)
       .then(() => this.writeWithRetry(batch))
       .finally(() => {
-        // Group commit: what gathered while this write ran goes next, at once.
-        if (--this.writing === 0 && this.eager && !this.stopped) {
-          for (const p of this.parts.values()) if (!p.plan && !p.batch.empty) void this.close(p).catch(() => {});
-        }
+        this.writing--;
+        // Group commit: what gathered while this write ran is cut now (cutsNow).
+        for (const p of this.parts.values()) if (this.cutsNow(p)) void this.close(p).catch(() => {});
       });
     return this.writes;
   }
@@ -269,9 +299,9 @@ export class Aggregator {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        // Once per batch, before its first write: drop held profiles whose ingest id the store already has. A retry
-        // of this loop reuses the settled batch, so its own ids (recorded at the end of a failed attempt) never count.
-        if (!batch.settled) await this.settle(batch);
+        // Settled when cut (close), unless that failed: drop held profiles whose ingest id the store already has. A
+        // retry of this loop reuses the settled batch, so its own ids (recorded at the end of a failed attempt) never count.
+        await this.settle(batch);
         await this.writer.write(batch);
         // The store keeps each id a window from now, not from its claim (a write may have waited): so does memory.
         this.dedupe.written(batch.ingestIds);

@@ -118,6 +118,11 @@ export class Batch {
     return this.ranges.size === 0;
   }
 
+  /** Profiles in the batch, merged or held. */
+  get profileCount(): number {
+    return this.profiles + this.held.length;
+  }
+
   /** Ingest ids of the held messages (what the batch's lookup asks about). */
   heldIds(): string[] {
     return this.held.map((h) => h.ingestId);
