@@ -1,9 +1,9 @@
 -- ingest_ids: parts stop merging at 4 MiB.
 --
 -- The table's key is a random hash, so every merge rewrites whole parts, and nothing reads it often (a lookup per
--- batch, or none on a single node: services/aggregator/ingest-dedupe.ts). With the engine's merge selector, whose
--- fixed cost per part (5 MiB) makes small parts look worth merging, its one large part was merged again with every
--- few new ones: 155 times in a 300 s fleet run, rewriting up to 25 MB each time, while the merge threads' CPU grew
+-- batch, or none on a single node: services/aggregator/ingest-dedupe.ts). Its one large part was merged again with
+-- every few new ones (probably because the engine's merge selector counts a fixed 5 MiB per part, which makes merging
+-- small parts into a still-small table look worthwhile): 155 times in a 300 s fleet run, rewriting up to 25 MB each time, while the merge threads' CPU grew
 -- from 21 to 59 % of a core between the run's first and last minute (BENCHMARKS.md, "Ingest, seventh pass"). Capped,
 -- a row is rewritten about twice (600 inserts of 4 000 ids, ad-hoc: merge level 2 instead of 27, process CPU 14.8
 -- instead of 21.0 s). The cost is more parts (a 4 MiB part holds ~200 000 ids; the table keeps its window plus an

@@ -186,7 +186,7 @@ export class Aggregator {
    * with load — but only up to `flushEarlyProfiles`, when it is cut and waits (settled) behind the running write.
    * Without that bound, under load a batch took in every request in flight while the one before was written; they
    * were answered together and came back together, a convoy in which decoding waited for the inserts and the
-   * inserts for decoding, with a fifth of the machine idle (BENCHMARKS.md, "Ingest, seventh pass"). At most one cut
+   * inserts for decoding, with 14–17 % of the machine idle (BENCHMARKS.md, "Ingest, seventh pass"). At most one cut
    * batch waits: past that the open batch keeps growing, and the larger insert costs less per row.
    */
   private cutsNow(part: PartitionState): boolean {
