@@ -283,6 +283,16 @@ ALTER TABLE ingest_ids ON CLUSTER hotpath MODIFY SETTING min_parts_to_merge_at_o
 
 ALTER TABLE ingest_ids ON CLUSTER hotpath MODIFY SETTING max_bytes_to_merge_at_max_space_in_pool = 4194304;
 
+ALTER TABLE samples_raw_local ON CLUSTER hotpath MODIFY SETTING min_parts_to_merge_at_once = 60;
+
+ALTER TABLE samples_1m_local ON CLUSTER hotpath MODIFY SETTING min_parts_to_merge_at_once = 60;
+
+ALTER TABLE samples_1h_local ON CLUSTER hotpath MODIFY SETTING min_parts_to_merge_at_once = 60;
+
+ALTER TABLE service_samples_1m_local ON CLUSTER hotpath MODIFY SETTING min_parts_to_merge_at_once = 60;
+
+ALTER TABLE service_samples_1h_local ON CLUSTER hotpath MODIFY SETTING min_parts_to_merge_at_once = 60;
+
 ALTER TABLE samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, fingerprint, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, value, inserted_at FROM samples_raw_local;
 
 ALTER TABLE service_samples_1m_mv ON CLUSTER hotpath MODIFY QUERY SELECT tenant, profile_type, service, version, toDateTime(intDiv(toUInt32(bucket), 60) * 60) AS bucket, stack_id, retention, sum(value) AS value, max(inserted_at) AS inserted_at FROM samples_raw_local GROUP BY tenant, profile_type, service, version, bucket, stack_id, retention;
