@@ -133,6 +133,9 @@ export interface SelfProfileConfig {
   uploadIntervalMs: number;
 }
 
+/** HotpathConfig.flushEarlyProfiles when unset (also the aggregator's, for callers that leave it out). */
+export const DEFAULT_FLUSH_EARLY_PROFILES = 2048;
+
 export const DEFAULT_LIMITS: LimitsConfig = {
   maxBodyBytes: 16 * 1024 * 1024,
   maxDecompressedBytes: 64 * 1024 * 1024,
@@ -245,7 +248,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<HotpathCon
     bucketSeconds: num(env, 'HOTPATH_BUCKET_SECONDS', file, 'bucketSeconds', 10),
     flushIntervalMs: num(env, 'HOTPATH_FLUSH_INTERVAL_MS', file, 'flushIntervalMs', 1000),
     flushMaxRows: num(env, 'HOTPATH_FLUSH_MAX_ROWS', file, 'flushMaxRows', 200_000),
-    flushEarlyProfiles: num(env, 'HOTPATH_FLUSH_EARLY_PROFILES', file, 'flushEarlyProfiles', 2048),
+    flushEarlyProfiles: num(env, 'HOTPATH_FLUSH_EARLY_PROFILES', file, 'flushEarlyProfiles', DEFAULT_FLUSH_EARLY_PROFILES),
     publishTimeoutMs: num(env, 'HOTPATH_PUBLISH_TIMEOUT_MS', file, 'publishTimeoutMs', 10_000),
     // One per CPU, at most 4 (HotpathConfig.decodeWorkers says why not one fewer).
     decodeWorkers: num(env, 'HOTPATH_DECODE_WORKERS', file, 'decodeWorkers', Math.min(4, Math.max(1, availableParallelism()))),

@@ -21,6 +21,7 @@ import { loadConfig } from '../../lib/config/index.ts';
 import { seriesFingerprint, stackId } from '../../lib/profile/hash.ts';
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
 import { Store } from '../../lib/store/store.ts';
+import { until } from '../../test/helpers/until.ts';
 import { Aggregator } from './aggregator.ts';
 import { FlushPlans } from './flush-plans.ts';
 
@@ -65,14 +66,6 @@ class ScriptedConsumer implements Consumer {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    assert.ok(Date.now() < deadline, `timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('aggregator handover while the broker is down', () => {
   let store: Store;

@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { Consumer, DeliveredMessage } from '../../lib/bus/bus.ts';
 import { decodeProfile, peekProfile } from '../../lib/bus/envelope.ts';
+import { DEFAULT_FLUSH_EARLY_PROFILES } from '../../lib/config/index.ts';
 import { DEFAULT_TIER, type SettingsStore } from '../../lib/settings/service-settings.ts';
 import type { Store } from '../../lib/store/store.ts';
 import { Batch, stackKeyOf, type BusBytes } from './batch.ts';
@@ -30,7 +31,7 @@ export interface AggregatorOptions {
   flushMaxRows: number;
   /**
    * In-process bus only: while a write runs, the open batch is cut once it holds this many profiles (group commit,
-   * `cutsNow`). Default 2 048.
+   * `cutsNow`). Default DEFAULT_FLUSH_EARLY_PROFILES.
    */
   flushEarlyProfiles?: number;
   /** No brokers: the in-process bus, whose publishers wait for our commit (group commit; see `eager`). */
@@ -81,7 +82,7 @@ export class Aggregator {
     this.writer = new BatchWriter(store);
     this.commits = new OffsetCommits(consumer, log);
     this.eager = opts.kafka !== undefined && opts.kafka.brokers.length === 0;
-    this.earlyProfiles = opts.flushEarlyProfiles ?? 2048;
+    this.earlyProfiles = opts.flushEarlyProfiles ?? DEFAULT_FLUSH_EARLY_PROFILES;
     // The in-process bus over the embedded engine: no other process writes this store's ingest ids.
     this.dedupe = new IngestDedupe(store, { soleWriter: this.eager && store.embedded });
   }

@@ -12,6 +12,7 @@ import { InProcessBus } from '../../lib/bus/in-process.ts';
 import { seriesFingerprint, stackId } from '../../lib/profile/hash.ts';
 import type { NormalizedProfile } from '../../lib/profile/model.ts';
 import type { Store } from '../../lib/store/store.ts';
+import { until } from '../../test/helpers/until.ts';
 import { Aggregator } from './aggregator.ts';
 
 const TYPE = { id: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds', name: 'process_cpu', sampleType: 'cpu', sampleUnit: 'nanoseconds', periodType: 'cpu', periodUnit: 'nanoseconds' };
@@ -45,14 +46,6 @@ class FakeStore {
       await this.hold;
     }
     if (table === 'ingest_ids') this.idInserts.push(rows.length);
-  }
-}
-
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
